@@ -1,0 +1,200 @@
+// The outbox: where endpoints, events, deliveries and their attempts live.
+//
+// The HTTP API and the dispatcher talk only to this interface, so a backend
+// other than SQLite (PostgreSQL, for users who outgrow one box) can be added
+// without touching either. Times are Unix milliseconds.
+//
+// Thread safety: every method may be called from any thread concurrently.
+// Durability: a method that writes returns OK only after its transaction has
+// committed; on a non-OK Status nothing of that call was written.
+// Errors: InvalidArgument (bad input), NotFound, AlreadyExists (conflict),
+// FailedPrecondition (wrong state, e.g. retrying a pending delivery),
+// Unavailable (the store cannot take the write now: the API answers 503).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hookline/status.h"
+
+namespace hookline::db {
+
+enum class DeliveryStatus { kPending = 0, kInflight = 1, kSucceeded = 2, kFailed = 3 };
+std::string_view DeliveryStatusName(DeliveryStatus s);
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name);
+
+struct Endpoint {
+  std::string id;
+  std::string url;
+  std::string description;
+  std::vector<std::string> event_types;  // filters; empty = every type
+  std::string secret;                    // "whsec_..."
+  std::string previous_secret;           // "" unless a rotation's grace period runs
+  int64_t previous_secret_expires_at = 0;
+  bool disabled = false;
+  std::string disabled_reason;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// Fields left empty are not changed.
+struct EndpointPatch {
+  std::optional<std::string> url;
+  std::optional<std::string> description;
+  std::optional<std::vector<std::string>> event_types;
+  std::optional<bool> disabled;
+  std::optional<std::string> disabled_reason;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_cursor;  // "" on the last page
+};
+
+struct Event {
+  std::string id;
+  std::string type;
+  std::string body;  // the exact bytes delivered
+  int64_t created_at = 0;
+};
+
+struct IngestRequest {
+  Event event;                  // id, type, body and created_at set by the caller
+  std::string idempotency_key;  // "" for none
+  std::string request_hash;     // identifies the request body for the key
+  int64_t now = 0;
+};
+
+struct IngestResult {
+  std::string event_id;
+  int deliveries = 0;
+  bool replay = false;  // an earlier request with the same key answered this
+};
+
+struct Delivery {
+  std::string id;
+  std::string event_id;
+  std::string endpoint_id;
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;
+  int64_t next_attempt_at = 0;
+  std::optional<int> last_status_code;
+  std::string last_error;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct Attempt {
+  int64_t attempted_at = 0;
+  std::optional<int> status_code;  // empty: no HTTP response (network error, timeout)
+  std::string error;               // "" for a clean response
+  int64_t latency_ms = 0;
+  std::string response_excerpt;
+};
+
+struct DeliveryFilter {
+  std::optional<DeliveryStatus> status;
+  std::string endpoint_id;  // "" = any
+  std::string event_id;     // "" = any
+  std::optional<int64_t> since;  // created_at >= since
+  std::optional<int64_t> until;  // created_at < until
+  std::string cursor;       // the last id of the previous page
+  int limit = 50;
+};
+
+// Selects failed deliveries to send again.
+struct RetryFilter {
+  std::string endpoint_id;  // "" = any
+  std::optional<int64_t> since;
+  std::optional<int64_t> until;
+};
+
+// What a dispatcher worker needs to make one attempt, read in the claim.
+struct ClaimedDelivery {
+  std::string delivery_id;
+  std::string event_id;
+  std::string endpoint_id;
+  std::string url;
+  std::string event_type;
+  std::string body;
+  std::vector<std::string> secrets;  // current first; previous while its grace runs
+  int attempts_made = 0;             // in the current run (the schedule position)
+  int64_t event_created_at = 0;
+};
+
+// The result of one attempt, and what happens next.
+struct Outcome {
+  std::string delivery_id;
+  std::string endpoint_id;
+  Attempt attempt;
+  DeliveryStatus next_status = DeliveryStatus::kPending;  // pending = retry at next_attempt_at
+  int64_t next_attempt_at = 0;
+  std::string disable_endpoint_reason;  // non-empty: disable the endpoint (e.g. 410 Gone)
+};
+
+struct Counts {
+  int64_t pending = 0, inflight = 0, succeeded = 0, failed = 0;
+  std::optional<int64_t> oldest_due_at;  // the earliest next_attempt_at among pending
+};
+
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+
+  // Endpoints. Create fills id, timestamps; the caller validated the fields.
+  virtual Result<Endpoint> CreateEndpoint(Endpoint endpoint) = 0;
+  virtual Result<Endpoint> GetEndpoint(std::string_view id) = 0;
+  virtual Result<Page<Endpoint>> ListEndpoints(std::string_view cursor, int limit) = 0;
+  virtual Result<Endpoint> UpdateEndpoint(std::string_view id, const EndpointPatch& patch,
+                                          int64_t now) = 0;
+  // Deletes the endpoint; its pending deliveries are failed with that reason.
+  virtual Status DeleteEndpoint(std::string_view id, int64_t now) = 0;
+  // Makes `new_secret` current; the old one keeps signing until `previous_expires_at`.
+  virtual Result<Endpoint> RotateSecret(std::string_view id, std::string new_secret,
+                                        int64_t previous_expires_at, int64_t now) = 0;
+
+  // Stores the event and one pending delivery per enabled endpoint whose filters
+  // match, atomically. With an idempotency key: the same key and hash again
+  // returns the first result with replay=true; the same key with another hash is
+  // AlreadyExists. An event id that exists already is AlreadyExists.
+  virtual Result<IngestResult> Ingest(const IngestRequest& request) = 0;
+  virtual Result<Event> GetEvent(std::string_view id) = 0;
+
+  virtual Result<Page<Delivery>> ListDeliveries(const DeliveryFilter& filter) = 0;
+  virtual Result<Delivery> GetDelivery(std::string_view id) = 0;
+  // Oldest first.
+  virtual Result<std::vector<Attempt>> ListAttempts(std::string_view delivery_id) = 0;
+  // A failed or succeeded delivery becomes pending now with a fresh schedule
+  // (same event, same webhook-id). FailedPrecondition when pending or inflight,
+  // or when its endpoint is gone.
+  virtual Result<Delivery> RetryDelivery(std::string_view id, int64_t now) = 0;
+  // Makes every failed delivery matching `filter` pending now; returns how many.
+  // With dry_run, only counts.
+  virtual Result<int64_t> RetryFailed(const RetryFilter& filter, bool dry_run, int64_t now) = 0;
+
+  // Dispatcher side. Claims up to `limit` pending deliveries due at `now`
+  // (oldest due first) whose endpoint is enabled, marking them inflight until
+  // `lease_until`; a delivery whose lease runs out is due again.
+  virtual Result<std::vector<ClaimedDelivery>> ClaimDue(int64_t now, int limit,
+                                                        int64_t lease_until) = 0;
+  // The earliest next_attempt_at among pending deliveries, or the earliest
+  // lease expiry among inflight ones; nullopt when there is no work at all.
+  virtual Result<std::optional<int64_t>> NextDueAt() = 0;
+  // Records attempts and their consequences, all in one transaction.
+  virtual Status RecordOutcomes(const std::vector<Outcome>& outcomes) = 0;
+  // Gives claims back (pending, due at `now`) without counting an attempt.
+  virtual Status ReleaseClaims(const std::vector<std::string>& delivery_ids, int64_t now) = 0;
+  // At start-up of the single process that owns the store: every inflight
+  // delivery was abandoned by a dead process and is due now. Returns how many.
+  virtual Result<int64_t> ReleaseAllInflight(int64_t now) = 0;
+
+  virtual Result<Counts> CountDeliveries() = 0;
+  // OK if a write transaction can commit now (for /readyz).
+  virtual Status CheckWritable() = 0;
+};
+
+}  // namespace hookline::db

@@ -1,0 +1,98 @@
+#include "group_commit.h"
+
+namespace hookline::db {
+
+GroupCommitter::GroupCommitter(std::unique_ptr<Connection> conn, int max_batch)
+    : conn_(std::move(conn)), max_batch_(static_cast<size_t>(max_batch < 1 ? 1 : max_batch)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  thread_.join();
+}
+
+Status GroupCommitter::Run(Job job) {
+  Pending pending{std::move(job), Status::Ok(), false};
+  std::unique_lock lock(mu_);
+  if (stopping_) return Status::Unavailable("the database writer is shutting down");
+  queue_.push_back(&pending);
+  work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return pending.done; });
+  return pending.result;
+}
+
+uint64_t GroupCommitter::commits() const {
+  std::lock_guard lock(mu_);
+  return commits_;
+}
+
+uint64_t GroupCommitter::jobs_committed() const {
+  std::lock_guard lock(mu_);
+  return jobs_committed_;
+}
+
+void GroupCommitter::Loop() {
+  std::deque<Pending*> group;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has been served
+      while (!queue_.empty() && group.size() < max_batch_) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    RunGroup(group);
+    {
+      std::lock_guard lock(mu_);
+      for (Pending* p : group) p->done = true;
+    }
+    done_cv_.notify_all();
+    group.clear();
+  }
+}
+
+void GroupCommitter::RunGroup(std::deque<Pending*>& group) {
+  Status begin = conn_->Begin();
+  if (!begin.ok()) {
+    for (Pending* p : group) p->result = begin;
+    return;
+  }
+  size_t ok_jobs = 0;
+  for (Pending* p : group) {
+    Status s = conn_->Cached("SAVEPOINT job").Run();
+    if (s.ok()) {
+      try {
+        s = p->job(*conn_);
+      } catch (const std::exception& e) {
+        s = Status::Internal(std::string("write job threw: ") + e.what());
+      }
+      conn_->ResetBusyStatements();
+      if (!s.ok()) (void)conn_->Cached("ROLLBACK TO job").Run();
+      Status release = conn_->Cached("RELEASE job").Run();
+      if (s.ok() && !release.ok()) s = release;
+    }
+    p->result = s;
+    if (s.ok()) ++ok_jobs;
+  }
+  Status commit = conn_->Commit();
+  if (!commit.ok()) {
+    conn_->Rollback();
+    for (Pending* p : group) {
+      if (p->result.ok()) p->result = commit;
+    }
+    if (on_commit_failure_) on_commit_failure_();
+    return;
+  }
+  std::lock_guard lock(mu_);
+  ++commits_;
+  jobs_committed_ += ok_jobs;
+}
+
+}  // namespace hookline::db

@@ -1,0 +1,71 @@
+// Funnels writes from many threads into one SQLite connection and commits them
+// in groups. Internal to hookline_db.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "hookline/status.h"
+#include "sqlite.h"
+
+namespace hookline::db {
+
+// Why: with synchronous=FULL every commit is an fsync (~4k commits/s here),
+// while 100 writes per commit reach ~27k/s. Callers still wait for their own
+// commit, so nothing is acknowledged before it is durable.
+//
+// Each job runs inside a SAVEPOINT: a job that fails (a conflict, bad input) is
+// rolled back alone and the rest of its group commits. If the COMMIT itself
+// fails, every job of the group gets that failure and nothing is written.
+//
+// Thread-safe. Jobs run on the writer thread, one at a time, so state touched
+// only by jobs needs no locking.
+class GroupCommitter {
+ public:
+  using Job = std::function<Status(Connection&)>;
+
+  GroupCommitter(std::unique_ptr<Connection> conn, int max_batch);
+  // Finishes the queued jobs, then stops the writer thread.
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Runs `job` in the next group and blocks until that group committed (OK) or
+  // failed (the job's own Status, or the commit's).
+  Status Run(Job job);
+
+  // Called on the writer thread after a group's commit failed, so that callers
+  // can drop caches that assumed the group's writes.
+  void set_on_commit_failure(std::function<void()> f) { on_commit_failure_ = std::move(f); }
+
+  // Sizes of the groups committed so far (for metrics and tests).
+  uint64_t commits() const;
+  uint64_t jobs_committed() const;
+
+ private:
+  struct Pending {
+    Job job;
+    Status result;
+    bool done = false;
+  };
+  void Loop();
+  void RunGroup(std::deque<Pending*>& group);
+
+  std::unique_ptr<Connection> conn_;  // used only on the writer thread
+  const size_t max_batch_;
+  std::function<void()> on_commit_failure_;
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  std::deque<Pending*> queue_;  // guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
+  uint64_t commits_ = 0;        // guarded by mu_
+  uint64_t jobs_committed_ = 0; // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace hookline::db

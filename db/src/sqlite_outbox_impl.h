@@ -1,0 +1,114 @@
+// The SQLite Outbox. Internal to hookline_db; users get it from OpenSqliteOutbox().
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "group_commit.h"
+#include "hookline/db/outbox.h"
+#include "hookline/db/sqlite_outbox.h"
+#include "sqlite.h"
+
+namespace hookline::db {
+
+// A few read connections shared by reader threads, so reads never queue
+// behind the writer (WAL lets them see the last commit while it writes).
+class ReadPool {
+ public:
+  Status Open(const std::string& path, const ConnectionOptions& options, int n);
+  // Runs `f` with a connection taken from the pool; blocks while all are in use.
+  template <typename F>
+  auto With(F&& f) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !free_.empty(); });
+      conn = std::move(free_.back());
+      free_.pop_back();
+    }
+    struct Return {
+      ReadPool* pool;
+      std::unique_ptr<Connection>* conn;
+      ~Return() {
+        (*conn)->ResetBusyStatements();
+        std::lock_guard lock(pool->mu_);
+        pool->free_.push_back(std::move(*conn));
+        pool->cv_.notify_one();
+      }
+    } give_back{this, &conn};
+    return f(*conn);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> free_;  // guarded by mu_
+};
+
+// Endpoints that receive new events, cached on the writer thread.
+struct Route {
+  std::string endpoint_id;
+  std::vector<std::string> filters;
+};
+
+class SqliteOutbox final : public Outbox {
+ public:
+  static Result<std::unique_ptr<SqliteOutbox>> Open(const std::string& path,
+                                                    const SqliteOutboxOptions& options);
+
+  Result<Endpoint> CreateEndpoint(Endpoint endpoint) override;
+  Result<Endpoint> GetEndpoint(std::string_view id) override;
+  Result<Page<Endpoint>> ListEndpoints(std::string_view cursor, int limit) override;
+  Result<Endpoint> UpdateEndpoint(std::string_view id, const EndpointPatch& patch,
+                                  int64_t now) override;
+  Status DeleteEndpoint(std::string_view id, int64_t now) override;
+  Result<Endpoint> RotateSecret(std::string_view id, std::string new_secret,
+                                int64_t previous_expires_at, int64_t now) override;
+
+  Result<IngestResult> Ingest(const IngestRequest& request) override;
+  Result<Event> GetEvent(std::string_view id) override;
+
+  Result<Page<Delivery>> ListDeliveries(const DeliveryFilter& filter) override;
+  Result<Delivery> GetDelivery(std::string_view id) override;
+  Result<std::vector<Attempt>> ListAttempts(std::string_view delivery_id) override;
+  Result<Delivery> RetryDelivery(std::string_view id, int64_t now) override;
+  Result<int64_t> RetryFailed(const RetryFilter& filter, bool dry_run, int64_t now) override;
+
+  Result<std::vector<ClaimedDelivery>> ClaimDue(int64_t now, int limit,
+                                                int64_t lease_until) override;
+  Result<std::optional<int64_t>> NextDueAt() override;
+  Status RecordOutcomes(const std::vector<Outcome>& outcomes) override;
+  Status ReleaseClaims(const std::vector<std::string>& delivery_ids, int64_t now) override;
+  Result<int64_t> ReleaseAllInflight(int64_t now) override;
+
+  Result<Counts> CountDeliveries() override;
+  Status CheckWritable() override;
+
+ private:
+  SqliteOutbox() = default;
+  // Writer-thread only: the enabled endpoints, reloaded after any endpoint write.
+  Status LoadRoutesIfStale(Connection& conn);
+
+  std::unique_ptr<GroupCommitter> writer_;
+  ReadPool readers_;
+  // Writer-thread state (touched only inside jobs, which run one at a time).
+  std::vector<Route> routes_;
+  bool routes_stale_ = true;
+};
+
+// Row readers shared by the implementation files.
+Endpoint ReadEndpoint(const Statement& s);  // columns as HOOKLINE_ENDPOINT_COLUMNS
+Delivery ReadDelivery(const Statement& s);  // columns as HOOKLINE_DELIVERY_COLUMNS
+// Macros, not constants, so that SQL stays a single string literal (the
+// statement cache keys on it).
+#define HOOKLINE_ENDPOINT_COLUMNS                                                             \
+  "id, url, description, event_types, secret, previous_secret, previous_secret_expires_at, " \
+  "disabled, disabled_reason, created_at, updated_at"
+#define HOOKLINE_DELIVERY_COLUMNS                                                              \
+  "id, event_id, endpoint_id, status, attempts, next_attempt_at, last_status_code, last_error, " \
+  "created_at, updated_at"
+
+}  // namespace hookline::db
