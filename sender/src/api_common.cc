@@ -1,0 +1,176 @@
+#include "api_common.h"
+
+#include <charconv>
+#include <ctime>
+
+namespace hookline::sender::api {
+
+void SendJson(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  // Replace, not throw, on invalid UTF-8: response excerpts come from receivers.
+  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+}
+
+void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message) {
+  SendJson(res, status, Json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+void SendStatus(httplib::Response& res, const Status& s) {
+  int http = 500;
+  switch (s.code()) {
+    case StatusCode::kOk: http = 200; break;
+    case StatusCode::kInvalidArgument: http = 400; break;
+    case StatusCode::kUnauthenticated: http = 401; break;
+    case StatusCode::kPermissionDenied: http = 403; break;
+    case StatusCode::kNotFound: http = 404; break;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition: http = 409; break;
+    case StatusCode::kResourceExhausted: http = 429; break;
+    case StatusCode::kUnavailable:
+    case StatusCode::kDeadlineExceeded: http = 503; break;
+    case StatusCode::kInternal: http = 500; break;
+  }
+  if (http == 503) res.set_header("Retry-After", "1");
+  SendError(res, http, StatusCodeName(s.code()), s.message());
+}
+
+std::optional<Json> ParseObjectBody(const httplib::Request& req, httplib::Response& res) {
+  std::string type = req.get_header_value("Content-Type");
+  std::string_view media(type);
+  media = media.substr(0, media.find(';'));
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media != "application/json") {
+    SendError(res, 415, "unsupported_media_type",
+              "Content-Type must be application/json" +
+                  (type.empty() ? std::string() : ", not '" + type.substr(0, 100) + "'"));
+    return std::nullopt;
+  }
+  bool too_deep = false;
+  Json::parser_callback_t depth_guard = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxJsonDepth) too_deep = true;
+    return true;
+  };
+  Json body;
+  try {
+    body = Json::parse(req.body, depth_guard);
+  } catch (const Json::parse_error& e) {
+    SendError(res, 400, "invalid_json", std::string("request body is not valid JSON: ") + e.what());
+    return std::nullopt;
+  }
+  if (too_deep) {
+    SendError(res, 400, "invalid_json",
+              "request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
+    SendError(res, 400, "invalid_json", "request body must be a JSON object");
+    return std::nullopt;
+  }
+  return body;
+}
+
+Status CheckFields(const Json& body, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : body.items()) {
+    bool known = false;
+    for (std::string_view a : allowed) known |= key == a;
+    if (!known) return Status::InvalidArgument("unknown field '" + key.substr(0, 64) + "'");
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> OptionalString(const Json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return Status::InvalidArgument(std::string("'") + name + "' must be a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::optional<bool>> OptionalBool(const Json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) return Status::InvalidArgument(std::string("'") + name + "' must be true or false");
+  return std::optional<bool>(it->get<bool>());
+}
+
+Result<int64_t> ParseTimeParam(std::string_view name, std::string_view text) {
+  auto bad = [&] {
+    return Status::InvalidArgument(std::string(name) + " '" + std::string(text.substr(0, 64)) +
+                                   "' must be Unix seconds or RFC 3339 (2026-01-01T00:00:00Z)");
+  };
+  int64_t secs = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
+  if (ec == std::errc() && p == text.data() + text.size()) {
+    if (secs < 0 || secs > 253402300799) return bad();
+    return secs * 1000;
+  }
+  std::string s(text);
+  std::tm tm{};
+  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return bad();
+  int64_t ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+  if (*rest == '.') {
+    ++rest;
+    int digits = 0, frac = 0;
+    while (*rest >= '0' && *rest <= '9') {
+      if (digits < 3) frac = frac * 10 + (*rest - '0');
+      ++digits;
+      ++rest;
+    }
+    if (digits == 0) return bad();
+    for (int i = digits; i < 3; ++i) frac *= 10;
+    ms += frac;
+  }
+  if (*rest == 'Z' || *rest == 'z') {
+    ++rest;
+  } else if (*rest == '+' || *rest == '-') {
+    int sign = *rest == '+' ? 1 : -1;
+    int hh = 0, mm = 0;
+    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59) return bad();
+    ms -= sign * (hh * 3600 + mm * 60) * 1000LL;
+    rest += 6;
+  } else {
+    return bad();
+  }
+  if (*rest != '\0') return bad();
+  return ms;
+}
+
+Json EndpointJson(const db::Endpoint& e) {
+  Json j{{"id", e.id},
+         {"url", e.url},
+         {"description", e.description},
+         {"event_types", e.event_types},
+         {"disabled", e.disabled},
+         {"disabled_reason", e.disabled ? Json(e.disabled_reason) : Json(nullptr)},
+         {"created_at", FormatRfc3339(FromUnixMillis(e.created_at))},
+         {"updated_at", FormatRfc3339(FromUnixMillis(e.updated_at))}};
+  if (!e.previous_secret.empty()) {
+    j["previous_secret_expires_at"] = FormatRfc3339(FromUnixMillis(e.previous_secret_expires_at));
+  }
+  return j;
+}
+
+Json DeliveryJson(const db::Delivery& d) {
+  bool waiting = d.status == db::DeliveryStatus::kPending;
+  return Json{{"id", d.id},
+              {"event_id", d.event_id},
+              {"endpoint_id", d.endpoint_id},
+              {"status", db::DeliveryStatusName(d.status)},
+              {"attempts", d.attempts},
+              {"next_attempt_at",
+               waiting ? Json(FormatRfc3339(FromUnixMillis(d.next_attempt_at))) : Json(nullptr)},
+              {"last_status_code", d.last_status_code ? Json(*d.last_status_code) : Json(nullptr)},
+              {"last_error", d.last_error.empty() ? Json(nullptr) : Json(d.last_error)},
+              {"created_at", FormatRfc3339(FromUnixMillis(d.created_at))},
+              {"updated_at", FormatRfc3339(FromUnixMillis(d.updated_at))}};
+}
+
+Json AttemptJson(const db::Attempt& a) {
+  return Json{{"attempted_at", FormatRfc3339(FromUnixMillis(a.attempted_at))},
+              {"status_code", a.status_code ? Json(*a.status_code) : Json(nullptr)},
+              {"error", a.error.empty() ? Json(nullptr) : Json(a.error)},
+              {"latency_ms", a.latency_ms},
+              {"response_excerpt", a.response_excerpt}};
+}
+
+}  // namespace hookline::sender::api

@@ -1,0 +1,202 @@
+// /v1/endpoints
+#include <charconv>
+
+#include "api_common.h"
+#include "api_routes.h"
+#include "hookline/event_types.h"
+#include "hookline/secret.h"
+#include "hookline/url.h"
+
+namespace hookline::sender::api {
+namespace {
+
+constexpr size_t kMaxDescription = 1024;
+constexpr size_t kMaxFilters = 100;
+
+Result<std::vector<std::string>> ParseFilters(const Json& body) {
+  auto it = body.find("event_types");
+  std::vector<std::string> out;
+  if (it == body.end() || it->is_null()) return out;
+  if (!it->is_array()) return Status::InvalidArgument("'event_types' must be an array of strings");
+  if (it->size() > kMaxFilters) {
+    return Status::InvalidArgument("'event_types' has more than " + std::to_string(kMaxFilters) +
+                                   " entries");
+  }
+  for (const auto& v : *it) {
+    if (!v.is_string()) return Status::InvalidArgument("'event_types' must be an array of strings");
+    std::string f = v.get<std::string>();
+    Status s = ValidateEventTypeFilter(f);
+    if (!s.ok()) return s;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Status ValidateUrl(const std::string& url) {
+  auto parsed = ParseUrl(url);
+  return parsed.ok() ? Status::Ok() : parsed.status();
+}
+
+Status ValidateDescription(const std::optional<std::string>& d) {
+  if (d && d->size() > kMaxDescription) {
+    return Status::InvalidArgument("'description' is longer than " +
+                                   std::to_string(kMaxDescription) + " characters");
+  }
+  return Status::Ok();
+}
+
+void Create(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = ParseObjectBody(req, res);
+  if (!body) return;
+  Status s = CheckFields(*body, {"url", "event_types", "secret", "description", "disabled"});
+  auto url = OptionalString(*body, "url");
+  auto secret_text = OptionalString(*body, "secret");
+  auto description = OptionalString(*body, "description");
+  auto disabled = OptionalBool(*body, "disabled");
+  auto filters = ParseFilters(*body);
+  for (const Status* st : {&url.status(), &secret_text.status(), &description.status(),
+                           &disabled.status(), &filters.status()}) {
+    if (s.ok()) s = *st;
+  }
+  if (s.ok() && !*url) s = Status::InvalidArgument("'url' is required");
+  if (s.ok()) s = ValidateUrl(**url);
+  if (s.ok()) s = ValidateDescription(*description);
+  db::Endpoint e;
+  if (s.ok() && *secret_text) {
+    auto secret = Secret::Parse(**secret_text);
+    if (secret.ok()) {
+      e.secret = secret->Reveal();
+    } else {
+      s = Status::InvalidArgument("'secret': " + secret.status().message());
+    }
+  }
+  if (!s.ok()) return SendStatus(res, s);
+  if (e.secret.empty()) e.secret = Secret::Generate().Reveal();
+  e.url = **url;
+  e.description = description->value_or("");
+  e.event_types = *filters;
+  e.disabled = disabled->value_or(false);
+  if (e.disabled) e.disabled_reason = "created disabled";
+  e.created_at = ctx.clock.NowUnixMillis();
+  auto created = ctx.outbox.CreateEndpoint(e);
+  if (!created.ok()) return SendStatus(res, created.status());
+  Json out = EndpointJson(*created);
+  out["secret"] = created->secret;
+  SendJson(res, 201, out);
+}
+
+void List(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  int limit = 50;
+  if (req.has_param("limit")) {
+    std::string l = req.get_param_value("limit");
+    auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), limit);
+    if (ec != std::errc() || p != l.data() + l.size() || limit < 1 || limit > 1000) {
+      return SendError(res, 400, "invalid_argument", "'limit' must be 1..1000");
+    }
+  }
+  auto page = ctx.outbox.ListEndpoints(req.get_param_value("cursor"), limit);
+  if (!page.ok()) return SendStatus(res, page.status());
+  Json data = Json::array();
+  for (const auto& e : page->items) data.push_back(EndpointJson(e));
+  SendJson(res, 200,
+           Json{{"data", data},
+                {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
+}
+
+void Show(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto e = ctx.outbox.GetEndpoint(req.matches[1].str());
+  if (!e.ok()) return SendStatus(res, e.status());
+  SendJson(res, 200, EndpointJson(*e));
+}
+
+void ShowSecret(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto e = ctx.outbox.GetEndpoint(req.matches[1].str());
+  if (!e.ok()) return SendStatus(res, e.status());
+  SendJson(res, 200, Json{{"secret", e->secret}});
+}
+
+void Patch(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = ParseObjectBody(req, res);
+  if (!body) return;
+  Status s = CheckFields(*body, {"url", "event_types", "description", "disabled"});
+  auto url = OptionalString(*body, "url");
+  auto description = OptionalString(*body, "description");
+  auto disabled = OptionalBool(*body, "disabled");
+  auto filters = ParseFilters(*body);
+  for (const Status* st : {&url.status(), &description.status(), &disabled.status(), &filters.status()}) {
+    if (s.ok()) s = *st;
+  }
+  if (s.ok() && *url) s = ValidateUrl(**url);
+  if (s.ok()) s = ValidateDescription(*description);
+  if (!s.ok()) return SendStatus(res, s);
+  db::EndpointPatch patch;
+  patch.url = *url;
+  patch.description = *description;
+  patch.disabled = *disabled;
+  if (body->contains("event_types")) patch.event_types = *filters;
+  auto e = ctx.outbox.UpdateEndpoint(req.matches[1].str(), patch, ctx.clock.NowUnixMillis());
+  if (!e.ok()) return SendStatus(res, e.status());
+  if (patch.disabled == false) ctx.dispatcher.Notify();  // its queued deliveries are due again
+  SendJson(res, 200, EndpointJson(*e));
+}
+
+void SetDisabled(const Context& ctx, const httplib::Request& req, httplib::Response& res,
+                 bool disabled) {
+  db::EndpointPatch patch;
+  patch.disabled = disabled;
+  auto e = ctx.outbox.UpdateEndpoint(req.matches[1].str(), patch, ctx.clock.NowUnixMillis());
+  if (!e.ok()) return SendStatus(res, e.status());
+  if (!disabled) ctx.dispatcher.Notify();  // its queued deliveries are due again
+  SendJson(res, 200, EndpointJson(*e));
+}
+
+void Delete(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  Status s = ctx.outbox.DeleteEndpoint(req.matches[1].str(), ctx.clock.NowUnixMillis());
+  if (!s.ok()) return SendStatus(res, s);
+  res.status = 204;
+}
+
+void Rotate(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  Secret secret = Secret::Generate();
+  if (!req.body.empty()) {
+    auto body = ParseObjectBody(req, res);
+    if (!body) return;
+    Status s = CheckFields(*body, {"secret"});
+    auto text = OptionalString(*body, "secret");
+    if (s.ok()) s = text.status();
+    if (s.ok() && *text) {
+      auto parsed = Secret::Parse(**text);
+      if (!parsed.ok()) s = Status::InvalidArgument("'secret': " + parsed.status().message());
+      else secret = *parsed;
+    }
+    if (!s.ok()) return SendStatus(res, s);
+  }
+  int64_t now = ctx.clock.NowUnixMillis();
+  auto e = ctx.outbox.RotateSecret(req.matches[1].str(), secret.Reveal(),
+                                   now + ctx.options.rotation_grace.count(), now);
+  if (!e.ok()) return SendStatus(res, e.status());
+  Json out = EndpointJson(*e);
+  out["secret"] = e->secret;
+  SendJson(res, 200, out);
+}
+
+}  // namespace
+
+void RegisterEndpointRoutes(httplib::Server& server, const Context& ctx) {
+  const char* one = R"(/v1/endpoints/([A-Za-z0-9_]{1,64}))";
+  server.Post("/v1/endpoints", Authed(ctx, [&ctx](auto& q, auto& r) { Create(ctx, q, r); }));
+  server.Get("/v1/endpoints", Authed(ctx, [&ctx](auto& q, auto& r) { List(ctx, q, r); }));
+  server.Get(one, Authed(ctx, [&ctx](auto& q, auto& r) { Show(ctx, q, r); }));
+  server.Patch(one, Authed(ctx, [&ctx](auto& q, auto& r) { Patch(ctx, q, r); }));
+  server.Delete(one, Authed(ctx, [&ctx](auto& q, auto& r) { Delete(ctx, q, r); }));
+  server.Get(std::string(one) + "/secret",
+             Authed(ctx, [&ctx](auto& q, auto& r) { ShowSecret(ctx, q, r); }));
+  server.Post(std::string(one) + "/rotate-secret",
+              Authed(ctx, [&ctx](auto& q, auto& r) { Rotate(ctx, q, r); }));
+  server.Post(std::string(one) + "/disable",
+              Authed(ctx, [&ctx](auto& q, auto& r) { SetDisabled(ctx, q, r, true); }));
+  server.Post(std::string(one) + "/enable",
+              Authed(ctx, [&ctx](auto& q, auto& r) { SetDisabled(ctx, q, r, false); }));
+}
+
+}  // namespace hookline::sender::api

@@ -1,0 +1,199 @@
+// /v1/events and /v1/deliveries
+#include <charconv>
+
+#include "api_common.h"
+#include "api_routes.h"
+#include "hookline/crypto.h"
+#include "hookline/encoding.h"
+#include "hookline/event_types.h"
+#include "hookline/ids.h"
+
+namespace hookline::sender::api {
+namespace {
+
+constexpr size_t kMaxIdempotencyKey = 255;
+constexpr size_t kMaxEventId = 64;
+
+Status ValidateEventId(const std::string& id) {
+  if (id.empty() || id.size() > kMaxEventId) {
+    return Status::InvalidArgument("'id' must be 1.." + std::to_string(kMaxEventId) + " characters");
+  }
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.' || c == ':';
+    if (!ok) return Status::InvalidArgument("'id' may contain only letters, digits and _ - . :");
+  }
+  return Status::Ok();
+}
+
+Status ValidateIdempotencyKey(const std::string& key) {
+  if (key.size() > kMaxIdempotencyKey) {
+    return Status::InvalidArgument("Idempotency-Key is longer than " +
+                                   std::to_string(kMaxIdempotencyKey) + " characters");
+  }
+  for (unsigned char c : key) {
+    if (c < 0x21 || c > 0x7E) return Status::InvalidArgument("Idempotency-Key must be printable ASCII");
+  }
+  return Status::Ok();
+}
+
+void PostEvent(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  std::string key = req.get_header_value("Idempotency-Key");
+  if (Status s = ValidateIdempotencyKey(key); !s.ok()) return SendStatus(res, s);
+  auto body = ParseObjectBody(req, res);
+  if (!body) return;
+  Status s = CheckFields(*body, {"type", "data", "id"});
+  auto type = OptionalString(*body, "type");
+  auto id = OptionalString(*body, "id");
+  if (s.ok()) s = type.status();
+  if (s.ok()) s = id.status();
+  if (s.ok() && !*type) s = Status::InvalidArgument("'type' is required");
+  if (s.ok()) s = ValidateEventType(**type);
+  if (s.ok() && !body->contains("data")) s = Status::InvalidArgument("'data' is required");
+  if (s.ok() && *id) s = ValidateEventId(**id);
+  if (!s.ok()) return SendStatus(res, s);
+
+  int64_t now = ctx.clock.NowUnixMillis();
+  db::IngestRequest in;
+  in.event.id = *id ? **id : NewEventId();
+  in.event.type = **type;
+  in.event.created_at = now;
+  // Serialized once, here: every attempt sends and signs exactly these bytes.
+  in.event.body = Json{{"type", in.event.type},
+                       {"timestamp", FormatRfc3339(FromUnixMillis(now))},
+                       {"data", (*body)["data"]}}
+                      .dump(-1, ' ', false, Json::error_handler_t::strict);
+  in.idempotency_key = key;
+  if (!key.empty()) in.request_hash = HexEncode(HmacSha256Once("hookline-idempotency", req.body));
+  in.now = now;
+  auto result = ctx.outbox.Ingest(in);
+  if (!result.ok()) return SendStatus(res, result.status());
+  if (result->replay) res.set_header("Idempotent-Replayed", "true");
+  if (result->deliveries > 0 && !result->replay) ctx.dispatcher.Notify();
+  SendJson(res, 202, Json{{"id", result->event_id}, {"deliveries", result->deliveries}});
+}
+
+void GetEvent(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto event = ctx.outbox.GetEvent(req.matches[1].str());
+  if (!event.ok()) return SendStatus(res, event.status());
+  db::DeliveryFilter f;
+  f.event_id = event->id;
+  f.limit = 1000;
+  auto deliveries = ctx.outbox.ListDeliveries(f);
+  if (!deliveries.ok()) return SendStatus(res, deliveries.status());
+  Json list = Json::array();
+  for (const auto& d : deliveries->items) list.push_back(DeliveryJson(d));
+  Json stored = Json::parse(event->body, nullptr, false);
+  SendJson(res, 200,
+           Json{{"id", event->id},
+                {"type", event->type},
+                {"created_at", FormatRfc3339(FromUnixMillis(event->created_at))},
+                {"payload", stored},
+                {"deliveries", list}});
+}
+
+void ListDeliveries(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  db::DeliveryFilter f;
+  if (req.has_param("status")) {
+    auto st = db::ParseDeliveryStatus(req.get_param_value("status"));
+    if (!st) {
+      return SendError(res, 400, "invalid_argument",
+                       "'status' must be pending, inflight, succeeded or failed");
+    }
+    f.status = st;
+  }
+  f.endpoint_id = req.get_param_value("endpoint_id");
+  f.event_id = req.get_param_value("event_id");
+  f.cursor = req.get_param_value("cursor");
+  for (const char* name : {"since", "until"}) {
+    if (!req.has_param(name)) continue;
+    auto t = ParseTimeParam(name, req.get_param_value(name));
+    if (!t.ok()) return SendStatus(res, t.status());
+    (std::string_view(name) == "since" ? f.since : f.until) = *t;
+  }
+  if (req.has_param("limit")) {
+    std::string l = req.get_param_value("limit");
+    auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), f.limit);
+    if (ec != std::errc() || p != l.data() + l.size() || f.limit < 1 || f.limit > 1000) {
+      return SendError(res, 400, "invalid_argument", "'limit' must be 1..1000");
+    }
+  }
+  auto page = ctx.outbox.ListDeliveries(f);
+  if (!page.ok()) return SendStatus(res, page.status());
+  Json data = Json::array();
+  for (const auto& d : page->items) data.push_back(DeliveryJson(d));
+  SendJson(res, 200,
+           Json{{"data", data},
+                {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
+}
+
+void GetDelivery(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto d = ctx.outbox.GetDelivery(req.matches[1].str());
+  if (!d.ok()) return SendStatus(res, d.status());
+  auto attempts = ctx.outbox.ListAttempts(d->id);
+  if (!attempts.ok()) return SendStatus(res, attempts.status());
+  Json out = DeliveryJson(*d);
+  Json history = Json::array();
+  for (const auto& a : *attempts) history.push_back(AttemptJson(a));
+  out["history"] = history;
+  SendJson(res, 200, out);
+}
+
+void RetryOne(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto d = ctx.outbox.RetryDelivery(req.matches[1].str(), ctx.clock.NowUnixMillis());
+  if (!d.ok()) return SendStatus(res, d.status());
+  ctx.dispatcher.Notify();
+  SendJson(res, 202, DeliveryJson(*d));
+}
+
+void RetryMany(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = ParseObjectBody(req, res);
+  if (!body) return;
+  Status s = CheckFields(*body, {"status", "endpoint_id", "since", "until", "dry_run"});
+  auto status = OptionalString(*body, "status");
+  auto endpoint = OptionalString(*body, "endpoint_id");
+  auto since = OptionalString(*body, "since");
+  auto until = OptionalString(*body, "until");
+  auto dry_run = OptionalBool(*body, "dry_run");
+  for (const Status* st : {&status.status(), &endpoint.status(), &since.status(), &until.status(),
+                           &dry_run.status()}) {
+    if (s.ok()) s = *st;
+  }
+  if (s.ok() && *status && **status != "failed") {
+    s = Status::InvalidArgument("'status' can only be \"failed\": only failed deliveries are re-driven");
+  }
+  db::RetryFilter f;
+  f.endpoint_id = endpoint->value_or("");
+  for (auto [name, text, out] : {std::tuple{"since", &*since, &f.since},
+                                 std::tuple{"until", &*until, &f.until}}) {
+    if (!s.ok() || !*text) continue;
+    auto t = ParseTimeParam(name, **text);
+    if (t.ok()) *out = *t;
+    else s = t.status();
+  }
+  if (!s.ok()) return SendStatus(res, s);
+  bool dry = dry_run->value_or(false);
+  auto n = ctx.outbox.RetryFailed(f, dry, ctx.clock.NowUnixMillis());
+  if (!n.ok()) return SendStatus(res, n.status());
+  if (!dry && *n > 0) ctx.dispatcher.Notify();
+  SendJson(res, dry ? 200 : 202, Json{{"count", *n}, {"dry_run", dry}});
+}
+
+}  // namespace
+
+void RegisterEventRoutes(httplib::Server& server, const Context& ctx) {
+  server.Post("/v1/events", Authed(ctx, [&ctx](auto& q, auto& r) { PostEvent(ctx, q, r); }));
+  server.Get(R"(/v1/events/([A-Za-z0-9_.:\-]{1,64}))",
+             Authed(ctx, [&ctx](auto& q, auto& r) { GetEvent(ctx, q, r); }));
+}
+
+void RegisterDeliveryRoutes(httplib::Server& server, const Context& ctx) {
+  const char* one = R"(/v1/deliveries/(dlv_[A-Za-z0-9]{1,64}))";
+  server.Get("/v1/deliveries", Authed(ctx, [&ctx](auto& q, auto& r) { ListDeliveries(ctx, q, r); }));
+  server.Get(one, Authed(ctx, [&ctx](auto& q, auto& r) { GetDelivery(ctx, q, r); }));
+  server.Post(std::string(one) + "/retry",
+              Authed(ctx, [&ctx](auto& q, auto& r) { RetryOne(ctx, q, r); }));
+  server.Post("/v1/deliveries/retry", Authed(ctx, [&ctx](auto& q, auto& r) { RetryMany(ctx, q, r); }));
+}
+
+}  // namespace hookline::sender::api

@@ -1,0 +1,44 @@
+// hookd's v1 HTTP API.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "hookline/clock.h"
+#include "hookline/db/outbox.h"
+#include "hookline/status.h"
+
+namespace hookline::sender {
+
+class Dispatcher;
+
+struct ApiOptions {
+  std::string token;             // required bearer token
+  size_t max_body = 1 << 20;     // larger bodies get 413
+  int threads = 32;              // one per concurrent keep-alive connection
+  std::chrono::milliseconds rotation_grace{24 * 3600 * 1000};  // old secret keeps signing
+};
+
+// Serves the API on its own thread pool. Bind() then Serve() (blocking) on one
+// thread; Stop() from any thread makes Serve() return after the requests in
+// progress have been answered.
+class ApiServer {
+ public:
+  // `outbox`, `dispatcher` and `clock` must outlive the server.
+  ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& clock, ApiOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds host:port (port 0 = any free port). Unavailable if it cannot bind.
+  Result<int> Bind(const std::string& host, int port);
+  void Serve();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hookline::sender

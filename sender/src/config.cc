@@ -1,0 +1,135 @@
+#include "config.h"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdlib>
+
+namespace hookline::sender {
+
+Result<size_t> ParseSize(std::string_view text) {
+  size_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p == text.data()) {
+    return Status::InvalidArgument("size '" + std::string(text) + "' must be a whole number of bytes");
+  }
+  std::string_view unit(p, static_cast<size_t>(text.data() + text.size() - p));
+  size_t scale = 1;
+  if (unit == "KiB") scale = 1024;
+  else if (unit == "MiB") scale = 1024 * 1024;
+  else if (!unit.empty()) {
+    return Status::InvalidArgument("size '" + std::string(text) + "': unit must be KiB or MiB");
+  }
+  if (n == 0 || n > (256u << 20) / scale) {
+    return Status::InvalidArgument("size '" + std::string(text) + "' must be 1 byte .. 256MiB");
+  }
+  return n * scale;
+}
+
+namespace {
+
+Status ParseListen(const std::string& text, Config& c) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::InvalidArgument("--listen '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  std::string_view p(text.data() + colon + 1, text.size() - colon - 1);
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535) {
+    return Status::InvalidArgument("--listen '" + text + "': port must be 0..65535 (0 = any free port)");
+  }
+  c.listen_host = host;
+  c.listen_port = port;
+  return Status::Ok();
+}
+
+Status ParseDurationFlag(const std::string& flag, const std::string& text,
+                         std::chrono::milliseconds& out, std::chrono::milliseconds min) {
+  auto d = ParseDuration(text);
+  if (!d.ok()) return Status::InvalidArgument(flag + ": " + d.status().message());
+  if (*d < min) {
+    return Status::InvalidArgument(flag + " must be at least " + FormatDuration(min));
+  }
+  out = *d;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(int argc, char** argv) {
+  Config c;
+  CLI::App app{"hookd: the hookline webhook sender. Stores events durably in SQLite and delivers "
+               "them, signed per Standard Webhooks, with retries."};
+  app.get_formatter()->column_width(34);
+  std::string listen = "127.0.0.1:8080", timeout = "15s", connect_timeout = "5s";
+  std::string schedule = RetrySchedule::Default().ToString(), max_retry_after = "1h";
+  std::string grace = "10s", max_body = "1MiB", synchronous = "full";
+  double jitter = 0.2;
+  app.add_option("--listen", listen, "HOST:PORT for the API (port 0 picks a free one)")
+      ->capture_default_str();
+  app.add_option("--db", c.db_path, "SQLite database file (created if missing)")
+      ->capture_default_str();
+  app.add_option("--api-token", c.api_token,
+                 "Bearer token for the API [env HOOKLINE_API_TOKEN; default: generated into "
+                 "<db>.token on first start]");
+  app.add_option("--api-threads", c.api_threads, "HTTP API threads (one per keep-alive connection)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--max-body", max_body, "Largest accepted request body (bytes, KiB or MiB)")
+      ->capture_default_str();
+  app.add_option("--workers", c.workers, "Delivery worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 512));
+  app.add_option("--timeout", timeout, "Total time allowed for one delivery attempt")
+      ->capture_default_str();
+  app.add_option("--connect-timeout", connect_timeout, "Time allowed to connect to an endpoint")
+      ->capture_default_str();
+  app.add_option("--retry-schedule", schedule, "Delays between attempts, e.g. 5s,5m,30m")
+      ->capture_default_str();
+  app.add_option("--retry-jitter", jitter, "Each delay is scaled by a random factor in [1-j, 1+j]")
+      ->capture_default_str();
+  app.add_option("--max-retry-after", max_retry_after,
+                 "Cap on a receiver's Retry-After (429/503) that delays the next attempt")
+      ->capture_default_str();
+  app.add_option("--shutdown-grace", grace,
+                 "On SIGTERM/SIGINT, time for in-flight attempts to finish")
+      ->capture_default_str();
+  app.add_option("--synchronous", synchronous,
+                 "SQLite synchronous mode: full (survives power loss) or normal")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return Status::FailedPrecondition("");
+  } catch (const CLI::ParseError& e) {
+    return Status::InvalidArgument(e.what());
+  }
+  HOOKLINE_RETURN_IF_ERROR(ParseListen(listen, c));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--timeout", timeout, c.timeout, std::chrono::milliseconds(10)));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--connect-timeout", connect_timeout,
+                                             c.connect_timeout, std::chrono::milliseconds(10)));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--max-retry-after", max_retry_after,
+                                             c.max_retry_after, std::chrono::milliseconds(0)));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--shutdown-grace", grace, c.shutdown_grace,
+                                             std::chrono::milliseconds(0)));
+  auto sched = RetrySchedule::Parse(schedule, jitter);
+  if (!sched.ok()) return Status::InvalidArgument("--retry-schedule/--retry-jitter: " + sched.status().message());
+  c.schedule = std::move(sched).value();
+  auto size = ParseSize(max_body);
+  if (!size.ok()) return Status::InvalidArgument("--max-body: " + size.status().message());
+  c.max_body = *size;
+  c.synchronous_full = synchronous == "full";
+  if (c.api_token.empty()) {
+    if (const char* env = std::getenv("HOOKLINE_API_TOKEN")) c.api_token = env;
+  }
+  return c;
+}
+
+}  // namespace hookline::sender

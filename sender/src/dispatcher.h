@@ -1,0 +1,94 @@
+// The dispatcher: claims due deliveries, posts them signed, records outcomes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "hookline/clock.h"
+#include "hookline/db/outbox.h"
+#include "hookline/random.h"
+#include "hookline/retry_schedule.h"
+#include "http_sender.h"
+
+namespace hookline::sender {
+
+struct DispatcherOptions {
+  int workers = 8;
+  int claim_batch = 100;
+  RetrySchedule schedule = RetrySchedule::Default();
+  std::chrono::milliseconds max_retry_after{3600 * 1000};
+  // How long a claim is ours. Longer than one attempt can take, so a live
+  // attempt is never claimed twice; short enough that after a crash the work
+  // is due again within about a minute.
+  std::chrono::milliseconds lease{60000};
+};
+
+// Threads: one scheduler (claims), `workers` senders, one recorder (commits
+// outcomes in batches so workers never wait for an fsync).
+//
+// Thread-safe: Notify() may be called from any thread (the API calls it after
+// each ingest). Start() and Stop() are called once each, from one thread.
+class Dispatcher {
+ public:
+  Dispatcher(db::Outbox& outbox, HttpSender& http, const Clock& clock, Random& random,
+             DispatcherOptions options);
+  ~Dispatcher();  // Stop(0) if still running
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Releases what a dead predecessor left inflight, then starts the threads.
+  Status Start();
+  // New work may be due now: wake the scheduler without waiting for its timer.
+  void Notify();
+  // Stops claiming; gives queued claims back; lets attempts in flight finish
+  // for up to `grace`, then cancels them and gives their claims back; records
+  // every outcome. Nothing is lost: what did not finish is pending again.
+  void Stop(std::chrono::milliseconds grace);
+
+  // False once the scheduler has stopped (for /readyz).
+  bool running() const { return running_.load(); }
+  int64_t attempts_made() const { return attempts_made_.load(); }
+
+ private:
+  void SchedulerLoop();
+  void WorkerLoop(size_t index);
+  void RecorderLoop();
+  db::Outcome Attempt(HttpSession& session, const db::ClaimedDelivery& c);
+  void PushOutcome(db::Outcome outcome);
+
+  db::Outbox& outbox_;
+  HttpSender& http_;
+  const Clock& clock_;
+  Random& random_;
+  const DispatcherOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable scheduler_cv_;  // new work, free capacity, or stop
+  std::condition_variable worker_cv_;     // queued claims or stop
+  std::deque<db::ClaimedDelivery> queue_;  // guarded by mu_
+  int busy_workers_ = 0;                   // guarded by mu_
+  bool notified_ = false;                  // guarded by mu_
+  bool stopping_ = false;                  // guarded by mu_
+  bool abandon_ = false;                   // guarded by mu_: grace over, give claims back
+  std::vector<std::unique_ptr<HttpSession>> sessions_;  // one per worker; Cancel() is thread-safe
+
+  std::mutex outcomes_mu_;
+  std::condition_variable outcomes_cv_;
+  std::vector<db::Outcome> outcomes_;       // guarded by outcomes_mu_
+  std::vector<std::string> released_;       // guarded by outcomes_mu_
+  bool recorder_stopping_ = false;          // guarded by outcomes_mu_
+
+  std::atomic<bool> running_{false};
+  std::atomic<int64_t> attempts_made_{0};
+  std::thread scheduler_;
+  std::thread recorder_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace hookline::sender

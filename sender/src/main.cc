@@ -1,0 +1,115 @@
+// hookd: the hookline webhook sender.
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "api_server.h"
+#include "config.h"
+#include "dispatcher.h"
+#include "hookline/db/sqlite_outbox.h"
+#include "http_sender.h"
+#include "token.h"
+
+using namespace hookline;
+using namespace hookline::sender;
+
+namespace {
+
+int Fail(const std::string& line) {
+  std::cerr << "hookd: " << line << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto config = ParseConfig(argc, argv);
+  if (!config.ok()) {
+    if (config.status().code() == StatusCode::kFailedPrecondition) return 0;  // --help
+    return Fail(config.status().message() + " (see hookd --help)");
+  }
+  const Config& c = *config;
+  // Logs go to stderr; stdout carries only the "listening on" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("hookd"));
+  spdlog::set_level(spdlog::level::from_str(c.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  // Signals are taken by one thread with sigwait, so no handler runs inside
+  // library code; every thread started below inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string token = c.api_token;
+  if (token.empty()) {
+    bool created = false;
+    auto t = LoadOrCreateToken(c.db_path, created);
+    if (!t.ok()) return Fail(t.status().message());
+    token = *t;
+    if (created) {
+      spdlog::info("generated an API token in {}.token (mode 0600); pass it as 'Authorization: "
+                   "Bearer <token>'", c.db_path);
+    } else {
+      spdlog::info("using the API token in {}.token", c.db_path);
+    }
+  }
+
+  db::SqliteOutboxOptions db_options;
+  db_options.synchronous_full = c.synchronous_full;
+  auto outbox = db::OpenSqliteOutbox(c.db_path, db_options);
+  if (!outbox.ok()) return Fail("cannot open database " + c.db_path + ": " + outbox.status().message());
+
+  HttpSenderOptions http_options;
+  http_options.timeout = c.timeout;
+  http_options.connect_timeout = std::min(c.connect_timeout, c.timeout);
+  auto http = NewHttplibSender(http_options);
+
+  DispatcherOptions dispatch_options;
+  dispatch_options.workers = c.workers;
+  dispatch_options.schedule = c.schedule;
+  dispatch_options.max_retry_after = c.max_retry_after;
+  dispatch_options.lease = std::max(std::chrono::milliseconds(60000), c.timeout * 2 + c.connect_timeout);
+  Dispatcher dispatcher(**outbox, *http, SystemClock::Get(), SystemRandom::Get(), dispatch_options);
+
+  ApiOptions api_options;
+  api_options.token = token;
+  api_options.max_body = c.max_body;
+  api_options.threads = c.api_threads;
+  ApiServer api(**outbox, dispatcher, SystemClock::Get(), api_options);
+  auto port = api.Bind(c.listen_host, c.listen_port);
+  if (!port.ok()) return Fail(port.status().message());
+
+  Status started = dispatcher.Start();
+  if (!started.ok()) return Fail("cannot start the dispatcher: " + started.ToString());
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("received {}: stopping the API, then the dispatcher (grace {} ms)",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", c.shutdown_grace.count());
+    api.Stop();
+  });
+
+  bool v6 = c.listen_host.find(':') != std::string::npos;
+  std::string shown = v6 ? "[" + c.listen_host + "]" : c.listen_host;
+  spdlog::info("hookd listening on http://{}:{} db={} workers={} schedule={} jitter={}", shown,
+               *port, c.db_path, c.workers, c.schedule.ToString(), c.schedule.jitter());
+  // One machine-readable line on stdout, for scripts and tests that start hookd on port 0.
+  std::printf("listening on http://%s:%d\n", shown.c_str(), *port);
+  std::fflush(stdout);
+
+  api.Serve();  // returns after Stop(), once requests in progress were answered
+  dispatcher.Stop(c.shutdown_grace);
+  // If Serve() returned for another reason, unblock and reap the signal thread.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  spdlog::info("hookd stopped cleanly");
+  return 0;
+}
