@@ -63,9 +63,11 @@ Result<Config> ParseConfig(int argc, char** argv) {
   CLI::App app{"hookd: the hookline webhook sender. Stores events durably in SQLite and delivers "
                "them, signed per Standard Webhooks, with retries."};
   app.get_formatter()->column_width(34);
+  // As with most daemons, a flag given twice takes its last value (wrappers append overrides).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string listen = "127.0.0.1:8080", timeout = "15s", connect_timeout = "5s";
   std::string schedule = RetrySchedule::Default().ToString(), max_retry_after = "1h";
-  std::string grace = "10s", max_body = "1MiB", synchronous = "full";
+  std::string grace = "10s", max_body = "1MiB", synchronous = "full", busy = "5s";
   double jitter = 0.2;
   app.add_option("--listen", listen, "HOST:PORT for the API (port 0 picks a free one)")
       ->capture_default_str();
@@ -100,6 +102,9 @@ Result<Config> ParseConfig(int argc, char** argv) {
                  "SQLite synchronous mode: full (survives power loss) or normal")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--db-busy-timeout", busy,
+                 "How long a write waits for a locked database before the API answers 503")
+      ->capture_default_str();
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -118,6 +123,8 @@ Result<Config> ParseConfig(int argc, char** argv) {
   HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--max-retry-after", max_retry_after,
                                              c.max_retry_after, std::chrono::milliseconds(0)));
   HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--shutdown-grace", grace, c.shutdown_grace,
+                                             std::chrono::milliseconds(0)));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--db-busy-timeout", busy, c.db_busy_timeout,
                                              std::chrono::milliseconds(0)));
   auto sched = RetrySchedule::Parse(schedule, jitter);
   if (!sched.ok()) return Status::InvalidArgument("--retry-schedule/--retry-jitter: " + sched.status().message());

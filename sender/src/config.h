@@ -24,6 +24,7 @@ struct Config {
   std::chrono::milliseconds max_retry_after{3600 * 1000};
   std::chrono::milliseconds shutdown_grace{10000};
   bool synchronous_full = true;
+  std::chrono::milliseconds db_busy_timeout{5000};
   std::string log_level = "info";
 };
 

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
 
   db::SqliteOutboxOptions db_options;
   db_options.synchronous_full = c.synchronous_full;
+  db_options.busy_timeout_ms = static_cast<int>(c.db_busy_timeout.count());
   auto outbox = db::OpenSqliteOutbox(c.db_path, db_options);
   if (!outbox.ok()) return Fail("cannot open database " + c.db_path + ": " + outbox.status().message());
 

@@ -128,7 +128,7 @@ TEST_CASE("idempotency keys replay, conflict on a different body, and ids are un
   CHECK(outbox->ListDeliveries(f)->items.size() == 1);
 }
 
-TEST_CASE("claims lease due deliveries; outcomes and expired leases move them on",
+TEST_CASE("claims lease due deliveries, outcomes and expired leases move them on",
           "[db][outbox]") {
   TempDir dir;
   auto outbox = OpenOrDie(dir.File("hookline.db"));
@@ -251,7 +251,7 @@ TEST_CASE("bulk retry re-drives failed deliveries by endpoint, with a dry run", 
   (void)b;
 }
 
-TEST_CASE("a reopened database keeps everything; start-up releases abandoned claims",
+TEST_CASE("a reopened database keeps everything, start-up releases abandoned claims",
           "[db][outbox]") {
   TempDir dir;
   std::string path = dir.File("hookline.db");

@@ -1,0 +1,91 @@
+#include <catch2/catch.hpp>
+
+#include "config.h"
+
+using namespace hookline;
+using namespace hookline::sender;
+using namespace std::chrono_literals;
+
+namespace {
+
+Result<Config> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "hookd");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return ParseConfig(static_cast<int>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+TEST_CASE("defaults are the embedded quickstart", "[sender][config]") {
+  auto c = Parse({});
+  REQUIRE(c.ok());
+  CHECK(c->listen_host == "127.0.0.1");
+  CHECK(c->listen_port == 8080);
+  CHECK(c->db_path == "./hookline.db");
+  CHECK(c->timeout == 15s);
+  CHECK(c->shutdown_grace == 10s);
+  CHECK(c->max_body == 1024 * 1024);
+  CHECK(c->schedule.ToString() == "5s,5m,30m,2h,5h,10h,10h");
+  CHECK(c->schedule.jitter() == Approx(0.2));
+  CHECK(c->synchronous_full);
+}
+
+TEST_CASE("flags override defaults", "[sender][config]") {
+  auto c = Parse({"--listen", "[::1]:0", "--db", "/tmp/x.db", "--workers", "3", "--timeout", "500ms",
+                  "--retry-schedule", "100ms,200ms", "--retry-jitter", "0", "--max-body", "64KiB",
+                  "--synchronous", "normal", "--api-token", "t"});
+  REQUIRE(c.ok());
+  CHECK(c->listen_host == "::1");
+  CHECK(c->listen_port == 0);
+  CHECK(c->workers == 3);
+  CHECK(c->timeout == 500ms);
+  CHECK(c->schedule.max_attempts() == 3);
+  CHECK(c->schedule.jitter() == 0.0);
+  CHECK(c->max_body == 65536);
+  CHECK_FALSE(c->synchronous_full);
+  CHECK(c->api_token == "t");
+}
+
+TEST_CASE("bad flags name the flag", "[sender][config]") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string mentions;
+  };
+  std::vector<Case> cases = {
+      {{"--listen", "nope"}, "--listen"},
+      {{"--listen", "127.0.0.1:70000"}, "--listen"},
+      {{"--workers", "0"}, "--workers"},
+      {{"--timeout", "5"}, "--timeout"},
+      {{"--timeout", "1ms"}, "--timeout"},
+      {{"--retry-schedule", "5x"}, "--retry-schedule"},
+      {{"--retry-jitter", "1.5"}, "jitter"},
+      {{"--max-body", "0"}, "--max-body"},
+      {{"--max-body", "1GB"}, "--max-body"},
+      {{"--synchronous", "off"}, "--synchronous"},
+      {{"--no-such-flag"}, "--no-such-flag"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args[0] << " " << (c.args.size() > 1 ? c.args[1] : ""));
+    auto r = Parse(c.args);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kInvalidArgument);
+    CHECK(r.status().message().find(c.mentions) != std::string::npos);
+  }
+}
+
+TEST_CASE("sizes parse with units", "[sender][config]") {
+  CHECK(*ParseSize("100") == 100);
+  CHECK(*ParseSize("2KiB") == 2048);
+  CHECK(*ParseSize("1MiB") == 1048576);
+  CHECK_FALSE(ParseSize("").ok());
+  CHECK_FALSE(ParseSize("0").ok());
+  CHECK_FALSE(ParseSize("1 MiB").ok());
+  CHECK_FALSE(ParseSize("300MiB").ok());
+}
+
+TEST_CASE("a flag given twice takes its last value", "[sender][config]") {
+  auto c = Parse({"--workers", "2", "--workers", "5"});
+  REQUIRE(c.ok());
+  CHECK(c->workers == 5);
+}
