@@ -7,7 +7,6 @@ namespace hookline::db {
 namespace {
 
 constexpr int kMaxPageSize = 1000;
-constexpr int64_t kIdempotencyKeyTtlMs = 24LL * 3600 * 1000;
 
 Status NotFoundDelivery(std::string_view id) {
   return Status::NotFound("no delivery with id '" + std::string(id) + "'");
@@ -35,7 +34,7 @@ Result<IngestResult> SqliteOutbox::Ingest(const IngestRequest& req) {
       find.Bind(1, req.idempotency_key);
       auto row = find.Step();
       if (!row.ok()) return row.status();
-      if (*row && find.Int(3) > req.now - kIdempotencyKeyTtlMs) {
+      if (*row && find.Int(3) > req.now - kIdempotencyKeyTtl.count()) {
         if (find.TextView(0) != req.request_hash) {
           return Status::AlreadyExists(
               "Idempotency-Key was already used with a different request body");
@@ -219,6 +218,20 @@ Result<int64_t> SqliteOutbox::RetryFailed(const RetryFilter& f, bool dry_run, in
   });
   if (!s.ok()) return s;
   return count;
+}
+
+Result<int64_t> SqliteOutbox::PurgeIdempotencyKeys(int64_t before, int limit) {
+  int64_t purged = 0;
+  Status s = writer_->Run([&](Connection& conn) -> Status {
+    Statement& st = conn.Cached(
+        "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys "
+        "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)");
+    HOOKLINE_RETURN_IF_ERROR(st.Bind(1, before).Bind(2, limit).Run());
+    purged = st.changes();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return purged;
 }
 
 Result<Counts> SqliteOutbox::CountDeliveries() {

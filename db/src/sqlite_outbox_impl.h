@@ -84,7 +84,9 @@ class SqliteOutbox final : public Outbox {
   Status ReleaseClaims(const std::vector<std::string>& delivery_ids, int64_t now) override;
   Result<int64_t> ReleaseAllInflight(int64_t now) override;
 
+  Result<int64_t> PurgeIdempotencyKeys(int64_t before, int limit) override;
   Result<Counts> CountDeliveries() override;
+  OutboxStats Stats() override { return {writer_->commits(), writer_->jobs_committed()}; }
   Status CheckWritable() override;
 
  private:

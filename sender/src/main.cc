@@ -12,6 +12,7 @@
 #include "dispatcher.h"
 #include "hookline/db/sqlite_outbox.h"
 #include "http_sender.h"
+#include "maintenance.h"
 #include "token.h"
 
 using namespace hookline;
@@ -89,6 +90,8 @@ int main(int argc, char** argv) {
 
   Status started = dispatcher.Start();
   if (!started.ok()) return Fail("cannot start the dispatcher: " + started.ToString());
+  Maintenance maintenance(**outbox, SystemClock::Get(), std::chrono::minutes(1));
+  maintenance.Start();
 
   std::thread signal_thread([&] {
     int sig = 0;
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   api.Serve();  // returns after Stop(), once requests in progress were answered
+  maintenance.Stop();
   dispatcher.Stop(c.shutdown_grace);
   // If Serve() returned for another reason, unblock and reap the signal thread.
   pthread_kill(signal_thread.native_handle(), SIGTERM);

@@ -210,3 +210,33 @@ TEST_CASE("events are routed by the endpoints' type filters", "[integration][del
   CHECK(invoices.count() == 1);
   CHECK(users.count() == 1);
 }
+
+TEST_CASE("https endpoints must present a certificate the system trusts", "[integration][delivery]") {
+  TempDir dir;
+  std::string cert = dir.File("cert.pem"), key = dir.File("key.pem");
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
+                    key + " -out " + cert + " >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  httplib::SSLServer tls(cert.c_str(), key.c_str());
+  REQUIRE(tls.is_valid());
+  std::atomic<int> served{0};
+  tls.Post(".*", [&](const httplib::Request&, httplib::Response& res) {
+    ++served;
+    res.set_content("ok", "text/plain");
+  });
+  int port = tls.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { tls.listen_after_bind(); });
+  {
+    Hookd hookd(dir, {"--retry-schedule", "50ms"});
+    REQUIRE_FALSE(hookd.CreateEndpoint("https://127.0.0.1:" + std::to_string(port) + "/h").empty());
+    std::string id = hookd.PostEvent("a.b");
+    Json failed = WaitForDelivery(hookd, id, "failed");
+    REQUIRE_FALSE(failed.is_null());
+    Json history = hookd.Get("/v1/deliveries/" + failed["id"].get<std::string>()).body["history"];
+    INFO(history.dump());
+    CHECK(history[0]["error"].get<std::string>().find("TLS") != std::string::npos);
+    CHECK(served == 0);  // the self-signed server never got the payload
+  }
+  tls.stop();
+  server.join();
+}

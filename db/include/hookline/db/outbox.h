@@ -12,6 +12,7 @@
 // Unavailable (the store cannot take the write now: the API answers 503).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,10 @@
 #include "hookline/status.h"
 
 namespace hookline::db {
+
+// How long an Idempotency-Key is remembered: a replay within it gets the
+// first answer; after it the key may be used afresh.
+constexpr std::chrono::milliseconds kIdempotencyKeyTtl{24LL * 3600 * 1000};
 
 enum class DeliveryStatus { kPending = 0, kInflight = 1, kSucceeded = 2, kFailed = 3 };
 std::string_view DeliveryStatusName(DeliveryStatus s);
@@ -141,6 +146,12 @@ struct Counts {
   std::optional<int64_t> oldest_due_at;  // the earliest next_attempt_at among pending
 };
 
+// Cumulative counters of the store's write path.
+struct OutboxStats {
+  uint64_t commits = 0;  // transactions committed
+  uint64_t writes = 0;   // write operations in them (> commits when group commit works)
+};
+
 class Outbox {
  public:
   virtual ~Outbox() = default;
@@ -192,7 +203,12 @@ class Outbox {
   // delivery was abandoned by a dead process and is due now. Returns how many.
   virtual Result<int64_t> ReleaseAllInflight(int64_t now) = 0;
 
+  // Deletes up to `limit` idempotency keys created before `before`; returns how
+  // many. Small batches keep the writer free for ingest.
+  virtual Result<int64_t> PurgeIdempotencyKeys(int64_t before, int limit) = 0;
+
   virtual Result<Counts> CountDeliveries() = 0;
+  virtual OutboxStats Stats() = 0;
   // OK if a write transaction can commit now (for /readyz).
   virtual Status CheckWritable() = 0;
 };
