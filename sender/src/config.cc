@@ -84,7 +84,7 @@ Result<Config> ParseConfig(int argc, char** argv) {
   app.add_option("--workers", c.workers, "Delivery worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 512));
-  app.add_option("--timeout", timeout, "Total time allowed for one delivery attempt")
+  app.add_option("--timeout", timeout, "Time an endpoint has to accept each attempt and to answer it (socket read/write timeout)")
       ->capture_default_str();
   app.add_option("--connect-timeout", connect_timeout, "Time allowed to connect to an endpoint")
       ->capture_default_str();

@@ -27,10 +27,13 @@ struct DispatcherOptions {
   // attempt is never claimed twice; short enough that after a crash the work
   // is due again within about a minute.
   std::chrono::milliseconds lease{60000};
+  // How often the watchdog looks for attempts past their timeout.
+  std::chrono::milliseconds watchdog_period{100};
 };
 
 // Threads: one scheduler (claims), `workers` senders, one recorder (commits
-// outcomes in batches so workers never wait for an fsync).
+// outcomes in batches so workers never wait for an fsync), one watchdog
+// (cancels attempts past their total timeout).
 //
 // Thread-safe: Notify() may be called from any thread (the API calls it after
 // each ingest). Start() and Stop() are called once each, from one thread.
@@ -59,6 +62,7 @@ class Dispatcher {
   void SchedulerLoop();
   void WorkerLoop(size_t index);
   void RecorderLoop();
+  void WatchdogLoop();
   db::Outcome Attempt(HttpSession& session, const db::ClaimedDelivery& c);
   void PushOutcome(db::Outcome outcome);
 
@@ -71,6 +75,7 @@ class Dispatcher {
   std::mutex mu_;
   std::condition_variable scheduler_cv_;  // new work, free capacity, or stop
   std::condition_variable worker_cv_;     // queued claims or stop
+  std::condition_variable watchdog_cv_;   // stop
   std::deque<db::ClaimedDelivery> queue_;  // guarded by mu_
   int busy_workers_ = 0;                   // guarded by mu_
   bool notified_ = false;                  // guarded by mu_
@@ -88,6 +93,7 @@ class Dispatcher {
   std::atomic<int64_t> attempts_made_{0};
   std::thread scheduler_;
   std::thread recorder_;
+  std::thread watchdog_;
   std::vector<std::thread> workers_;
 };
 

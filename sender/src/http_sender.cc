@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -30,9 +29,12 @@ class HttplibSession final : public HttpSession {
 
   AttemptResult Post(const Url& url, const HeaderList& headers, std::string_view body) override {
     httplib::Client& client = ClientFor(url);
+    auto started = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mu_);
       active_ = &client;
+      deadline_ = started + options_.timeout;
+      cancel_reason_.clear();
     }
     httplib::Request req;
     req.method = "POST";
@@ -51,23 +53,24 @@ class HttplibSession final : public HttpSession {
     };
     httplib::Response res;
     httplib::Error error = httplib::Error::Success;
-    auto started = std::chrono::steady_clock::now();
     bool sent = client.send(req, res, error);
     auto elapsed = std::chrono::steady_clock::now() - started;
+    std::string cancel_reason;
     {
       std::lock_guard lock(mu_);
       active_ = nullptr;
+      cancel_reason.swap(cancel_reason_);
     }
     AttemptResult out;
-    if (sent || (error == httplib::Error::Canceled && res.status > 0)) {
+    if (cancel_reason.empty() && (sent || (error == httplib::Error::Canceled && res.status > 0))) {
       out.status = res.status;
       out.excerpt = std::move(excerpt);
       if (res.has_header("Retry-After")) out.retry_after = res.get_header_value("Retry-After");
       return out;
     }
     out.status = 0;
-    if (cancelled_.exchange(false)) {
-      out.error = "cancelled: hookd is shutting down";
+    if (!cancel_reason.empty()) {
+      out.error = cancel_reason;
     } else if (elapsed >= options_.timeout) {
       out.error = "timeout after " + std::to_string(options_.timeout.count()) + " ms";
     } else {
@@ -81,7 +84,17 @@ class HttplibSession final : public HttpSession {
   void Cancel() override {
     std::lock_guard lock(mu_);
     if (active_ != nullptr) {
-      cancelled_ = true;
+      cancel_reason_ = "cancelled: hookd is shutting down";
+      active_->stop();
+    }
+  }
+
+  void CancelIfOverdue() override {
+    std::lock_guard lock(mu_);
+    if (active_ != nullptr && cancel_reason_.empty() &&
+        std::chrono::steady_clock::now() >= deadline_) {
+      cancel_reason_ = "timeout: no complete answer within " +
+                       std::to_string(options_.timeout.count()) + " ms";
       active_->stop();
     }
   }
@@ -109,8 +122,9 @@ class HttplibSession final : public HttpSession {
   const HttpSenderOptions options_;
   std::map<std::string, std::unique_ptr<httplib::Client>> clients_;  // owner thread only
   std::mutex mu_;
-  httplib::Client* active_ = nullptr;  // guarded by mu_
-  std::atomic<bool> cancelled_{false};
+  httplib::Client* active_ = nullptr;                   // guarded by mu_
+  std::chrono::steady_clock::time_point deadline_;      // guarded by mu_
+  std::string cancel_reason_;                           // guarded by mu_; "" = not cancelled
 };
 
 class HttplibSender final : public HttpSender {

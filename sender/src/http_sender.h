@@ -17,15 +17,20 @@ namespace hookline::sender {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // One worker's connections: keep-alive, one per endpoint origin.
-// Not thread-safe, except Cancel(), which another thread may call to abort the
-// request in progress (shutdown).
+// Not thread-safe, except Cancel() and CancelIfOverdue(), which another thread
+// may call to abort the request in progress.
 class HttpSession {
  public:
   virtual ~HttpSession() = default;
   // POSTs `body`; never follows redirects; reads at most a small excerpt of the
   // response. Network failures come back as status 0 with `error` set.
   virtual AttemptResult Post(const Url& url, const HeaderList& headers, std::string_view body) = 0;
+  // Aborts the request in progress, if any (shutdown).
   virtual void Cancel() = 0;
+  // Aborts the request in progress if it has run past the attempt timeout:
+  // socket timeouts bound each read, not the whole answer, so a receiver
+  // trickling bytes would otherwise hold a worker for ever.
+  virtual void CancelIfOverdue() = 0;
 };
 
 // Thread-safe factory.

@@ -240,3 +240,36 @@ TEST_CASE("https endpoints must present a certificate the system trusts", "[inte
   tls.stop();
   server.join();
 }
+
+TEST_CASE("the attempt timeout bounds the whole answer, even one trickled byte by byte",
+          "[integration][delivery]") {
+  TempDir dir;
+  // Headers at once, then one body byte every 200 ms for 3 s: every read succeeds
+  // within a socket timeout, so only a total deadline ends the attempt.
+  httplib::Server slow;
+  slow.Post(".*", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/plain", [](size_t offset, httplib::DataSink& sink) {
+      if (offset >= 15) return false;
+      std::this_thread::sleep_for(200ms);
+      sink.write("x", 1);
+      if (offset + 1 >= 15) sink.done();
+      return true;
+    });
+  });
+  int port = slow.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { slow.listen_after_bind(); });
+  {
+    Hookd hookd(dir, {"--timeout", "500ms", "--retry-schedule", "50ms"});
+    REQUIRE_FALSE(hookd.CreateEndpoint("http://127.0.0.1:" + std::to_string(port) + "/").empty());
+    std::string id = hookd.PostEvent("a.b");
+    // Without a total deadline each attempt would end after 3 s with a 200.
+    Json failed = WaitForDelivery(hookd, id, "failed");
+    REQUIRE_FALSE(failed.is_null());
+    Json history = hookd.Get("/v1/deliveries/" + failed["id"].get<std::string>()).body["history"];
+    INFO(history.dump());
+    REQUIRE(history.size() == 2);
+    CHECK(history[0]["error"].get<std::string>().find("timeout") != std::string::npos);
+  }
+  slow.stop();
+  server.join();
+}

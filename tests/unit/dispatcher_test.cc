@@ -67,6 +67,7 @@ class FakeHttp final : public HttpSender {
       fake.cancelled_ = true;
       fake.cv_.notify_all();
     }
+    void CancelIfOverdue() override {}
     FakeHttp& fake;
   };
   std::mutex mu_;
