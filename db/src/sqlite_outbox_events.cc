@@ -258,4 +258,21 @@ Result<Counts> SqliteOutbox::CountDeliveries() {
   });
 }
 
+Result<std::vector<FailingEndpoint>> SqliteOutbox::FailingEndpoints(int limit) {
+  return readers_.With([&](Connection& conn) -> Result<std::vector<FailingEndpoint>> {
+    Statement& s = conn.Cached(
+        "SELECT endpoint_id, COUNT(*) AS n FROM deliveries WHERE status = 3 "
+        "GROUP BY endpoint_id ORDER BY n DESC, endpoint_id LIMIT ?1");
+    s.Bind(1, limit);
+    std::vector<FailingEndpoint> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(FailingEndpoint{s.Text(0), s.Int(1)});
+    }
+    return out;
+  });
+}
+
 }  // namespace hookline::db

@@ -86,6 +86,7 @@ class SqliteOutbox final : public Outbox {
 
   Result<int64_t> PurgeIdempotencyKeys(int64_t before, int limit) override;
   Result<Counts> CountDeliveries() override;
+  Result<std::vector<FailingEndpoint>> FailingEndpoints(int limit) override;
   OutboxStats Stats() override { return {writer_->commits(), writer_->jobs_committed()}; }
   Status CheckWritable() override;
 

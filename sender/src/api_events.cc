@@ -179,6 +179,39 @@ void RetryMany(const Context& ctx, const httplib::Request& req, httplib::Respons
   SendJson(res, dry ? 200 : 202, Json{{"count", *n}, {"dry_run", dry}});
 }
 
+void Stats(const Context& ctx, const httplib::Request&, httplib::Response& res) {
+  auto counts = ctx.outbox.CountDeliveries();
+  if (!counts.ok()) return SendStatus(res, counts.status());
+  auto failing = ctx.outbox.FailingEndpoints(20);
+  if (!failing.ok()) return SendStatus(res, failing.status());
+  Json endpoints = Json::array();
+  for (const auto& f : *failing) {
+    Json e{{"id", f.endpoint_id}, {"failed", f.failed}};
+    if (auto ep = ctx.outbox.GetEndpoint(f.endpoint_id); ep.ok()) {
+      e["url"] = ep->url;
+      e["disabled"] = ep->disabled;
+    } else {
+      e["url"] = nullptr;  // deleted since
+      e["disabled"] = true;
+    }
+    endpoints.push_back(e);
+  }
+  int64_t now = ctx.clock.NowUnixMillis();
+  Json oldest = nullptr;
+  if (counts->oldest_due_at) {
+    oldest = Json{{"due_at", FormatRfc3339(FromUnixMillis(*counts->oldest_due_at))},
+                  {"age_seconds", std::max<int64_t>(0, now - *counts->oldest_due_at) / 1000}};
+  }
+  SendJson(res, 200,
+           Json{{"deliveries",
+                 {{"pending", counts->pending},
+                  {"inflight", counts->inflight},
+                  {"succeeded", counts->succeeded},
+                  {"failed", counts->failed}}},
+                {"oldest_pending", oldest},
+                {"failing_endpoints", endpoints}});
+}
+
 }  // namespace
 
 void RegisterEventRoutes(httplib::Server& server, const Context& ctx) {
@@ -194,6 +227,7 @@ void RegisterDeliveryRoutes(httplib::Server& server, const Context& ctx) {
   server.Post(std::string(one) + "/retry",
               Authed(ctx, [&ctx](auto& q, auto& r) { RetryOne(ctx, q, r); }));
   server.Post("/v1/deliveries/retry", Authed(ctx, [&ctx](auto& q, auto& r) { RetryMany(ctx, q, r); }));
+  server.Get("/v1/stats", Authed(ctx, [&ctx](auto& q, auto& r) { Stats(ctx, q, r); }));
 }
 
 }  // namespace hookline::sender::api

@@ -221,3 +221,22 @@ TEST_CASE("deliveries: filters and refusals", "[integration][api]") {
   CHECK(dry.status == 200);
   CHECK(dry.body["count"] == 0);
 }
+
+TEST_CASE("stats count deliveries by status and name failing endpoints", "[integration][api]") {
+  TempDir dir;
+  Hookd hookd(dir, {"--retry-schedule", "10ms"});
+  std::string ep = hookd.CreateEndpoint("http://127.0.0.1:1/refused");
+  std::string id = hookd.PostEvent("a.b");
+  REQUIRE(Eventually([&] {
+    Json d = hookd.Deliveries(id);
+    return d.size() == 1 && d[0]["status"] == "failed";
+  }));
+  ApiReply stats = hookd.Get("/v1/stats");
+  REQUIRE(stats.status == 200);
+  CHECK(stats.body["deliveries"]["failed"] == 1);
+  CHECK(stats.body["deliveries"]["pending"] == 0);
+  CHECK(stats.body["oldest_pending"].is_null());
+  REQUIRE(stats.body["failing_endpoints"].size() == 1);
+  CHECK(stats.body["failing_endpoints"][0]["id"] == ep);
+  CHECK(stats.body["failing_endpoints"][0]["failed"] == 1);
+}

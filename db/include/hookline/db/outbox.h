@@ -146,6 +146,11 @@ struct Counts {
   std::optional<int64_t> oldest_due_at;  // the earliest next_attempt_at among pending
 };
 
+struct FailingEndpoint {
+  std::string endpoint_id;
+  int64_t failed = 0;  // failed deliveries waiting for an operator
+};
+
 // Cumulative counters of the store's write path.
 struct OutboxStats {
   uint64_t commits = 0;  // transactions committed
@@ -208,6 +213,8 @@ class Outbox {
   virtual Result<int64_t> PurgeIdempotencyKeys(int64_t before, int limit) = 0;
 
   virtual Result<Counts> CountDeliveries() = 0;
+  // Endpoints with the most failed deliveries, most first.
+  virtual Result<std::vector<FailingEndpoint>> FailingEndpoints(int limit) = 0;
   virtual OutboxStats Stats() = 0;
   // OK if a write transaction can commit now (for /readyz).
   virtual Status CheckWritable() = 0;
