@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include <atomic>
+
 #include "api_server.h"
 #include "dispatcher.h"
 #include "hookline/clock.h"
@@ -15,6 +17,7 @@ struct Context {
   Dispatcher& dispatcher;
   const Clock& clock;
   const ApiOptions& options;
+  std::atomic<int>& in_flight;  // authenticated requests being handled
 };
 
 // Wraps a handler with bearer-token authentication and turns any escaped

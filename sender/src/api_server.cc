@@ -8,6 +8,8 @@
 #include "dispatcher.h"
 #include "hookline/crypto.h"
 
+#include <thread>
+
 namespace hookline::sender {
 
 namespace api {
@@ -24,6 +26,11 @@ httplib::Server::Handler Authed(const Context& ctx, httplib::Server::Handler han
         !ConstantTimeEquals(std::string_view(auth).substr(kBearer.size()), ctx.options.token)) {
       return SendError(res, 401, "unauthenticated", "the API token is not valid");
     }
+    struct Counted {
+      std::atomic<int>& n;
+      explicit Counted(std::atomic<int>& c) : n(c) { ++n; }
+      ~Counted() { --n; }
+    } counted(ctx.in_flight);
     try {
       handler(req, res);
     } catch (const std::exception& e) {
@@ -37,8 +44,9 @@ httplib::Server::Handler Authed(const Context& ctx, httplib::Server::Handler han
 
 struct ApiServer::Impl {
   Impl(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& clock, ApiOptions opts)
-      : options(std::move(opts)), ctx{outbox, dispatcher, clock, options} {}
+      : options(std::move(opts)), ctx{outbox, dispatcher, clock, options, in_flight} {}
   ApiOptions options;
+  std::atomic<int> in_flight{0};
   api::Context ctx;
   httplib::Server server;
 };
@@ -58,6 +66,13 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
   server.set_read_timeout(30, 0);
   server.set_write_timeout(30, 0);
   server.set_payload_max_length(impl_->options.max_body);
+  // httplib's default also sets SO_REUSEPORT, which lets a second hookd bind
+  // the same port and silently take half of the connections. SO_REUSEADDR
+  // alone still allows a quick restart over connections in TIME_WAIT.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   int threads = impl_->options.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
 
@@ -125,5 +140,14 @@ Result<int> ApiServer::Bind(const std::string& host, int port) {
 void ApiServer::Serve() { impl_->server.listen_after_bind(); }
 
 void ApiServer::Stop() { impl_->server.stop(); }
+
+bool ApiServer::WaitIdle(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (impl_->in_flight.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
 
 }  // namespace hookline::sender

@@ -21,8 +21,9 @@ struct ApiOptions {
 };
 
 // Serves the API on its own thread pool. Bind() then Serve() (blocking) on one
-// thread; Stop() from any thread makes Serve() return after the requests in
-// progress have been answered.
+// thread; Stop() from any thread closes the listening socket. Serve() returns
+// only once every keep-alive connection has gone idle past its timeout, so a
+// caller that must exit promptly waits with WaitIdle() instead.
 class ApiServer {
  public:
   // `outbox`, `dispatcher` and `clock` must outlive the server.
@@ -35,6 +36,8 @@ class ApiServer {
   Result<int> Bind(const std::string& host, int port);
   void Serve();
   void Stop();
+  // Waits until no API request is being handled, or `timeout` passes; true if idle.
+  bool WaitIdle(std::chrono::milliseconds timeout);
 
  private:
   struct Impl;

@@ -3,7 +3,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -93,28 +95,41 @@ int main(int argc, char** argv) {
   Maintenance maintenance(**outbox, SystemClock::Get(), std::chrono::minutes(1));
   maintenance.Start();
 
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    spdlog::info("received {}: stopping the API, then the dispatcher (grace {} ms)",
-                 sig == SIGTERM ? "SIGTERM" : "SIGINT", c.shutdown_grace.count());
-    api.Stop();
-  });
-
   bool v6 = c.listen_host.find(':') != std::string::npos;
   std::string shown = v6 ? "[" + c.listen_host + "]" : c.listen_host;
   spdlog::info("hookd listening on http://{}:{} db={} workers={} schedule={} jitter={}", shown,
                *port, c.db_path, c.workers, c.schedule.ToString(), c.schedule.jitter());
+
+  std::atomic<bool> serving_done{false};
+  std::thread serving([&] {
+    api.Serve();
+    serving_done = true;
+    // If serving ended by itself, wake the main thread as a signal would.
+    kill(getpid(), SIGTERM);
+  });
   // One machine-readable line on stdout, for scripts and tests that start hookd on port 0.
   std::printf("listening on http://%s:%d\n", shown.c_str(), *port);
   std::fflush(stdout);
 
-  api.Serve();  // returns after Stop(), once requests in progress were answered
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("received {}: stopping the API, then the dispatcher (grace {} ms)",
+               sig == SIGTERM ? "SIGTERM" : "SIGINT", c.shutdown_grace.count());
+  api.Stop();
+  // Requests being handled get their answer (an acknowledged event is committed
+  // before its 202 is written); idle keep-alive connections are not waited for.
+  if (!api.WaitIdle(c.shutdown_grace)) spdlog::warn("API requests still running after the grace");
   maintenance.Stop();
   dispatcher.Stop(c.shutdown_grace);
-  // If Serve() returned for another reason, unblock and reap the signal thread.
-  pthread_kill(signal_thread.native_handle(), SIGTERM);
-  signal_thread.join();
+  if (!serving_done) {
+    // httplib keeps idle keep-alive connections until their timeout (30 s): do
+    // not make the operator wait for them. Everything acknowledged is committed.
+    spdlog::info("hookd stopped cleanly");
+    spdlog::shutdown();
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
+  serving.join();
   spdlog::info("hookd stopped cleanly");
   return 0;
 }
