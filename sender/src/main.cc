@@ -14,6 +14,7 @@
 #include "dispatcher.h"
 #include "hookline/db/sqlite_outbox.h"
 #include "http_sender.h"
+#include "lock_file.h"
 #include "maintenance.h"
 #include "token.h"
 
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  if (Status locked = LockDatabase(c.db_path); !locked.ok()) return Fail(locked.message());
 
   std::string token = c.api_token;
   if (token.empty()) {
