@@ -20,7 +20,8 @@ constexpr int64_t kDefaultFakeStartNanos = 1767225600LL * 1'000'000'000LL;  // 2
 
 FakeClock::FakeClock() : nanos_(kDefaultFakeStartNanos) {}
 FakeClock::FakeClock(TimePoint start)
-    : nanos_(std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count()) {}
+    : nanos_(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count()) {}
 
 TimePoint FakeClock::Now() const {
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(

@@ -68,7 +68,8 @@ std::string HmacSha256Once(std::string_view key, std::string_view message) {
   std::string out(HmacSha256::kDigestSize, '\0');
   unsigned int len = 0;
   static const unsigned char kEmpty = 0;
-  const auto* msg = message.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(message.data());
+  const auto* msg =
+      message.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(message.data());
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg, message.size(),
            reinterpret_cast<unsigned char*>(out.data()), &len) == nullptr) {
     throw std::runtime_error("OpenSSL: HMAC failed");

@@ -54,7 +54,8 @@ std::string IdGenerator::Next(std::string_view prefix) {
       }
     }
     uint64_t ms = static_cast<uint64_t>(last_ms_);
-    for (int i = 0; i < 6; ++i) bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+    for (int i = 0; i < 6; ++i)
+      bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(ms >> (40 - 8 * i));
     std::memcpy(bytes.data() + 6, last_rand_.data(), last_rand_.size());
   }
   std::string out(prefix);
@@ -68,7 +69,8 @@ std::string NewId(std::string_view prefix) {
 }
 
 int64_t IdUnixMillis(std::string_view id, std::string_view prefix) {
-  if (id.size() != prefix.size() + kEncodedLength || id.substr(0, prefix.size()) != prefix) return -1;
+  if (id.size() != prefix.size() + kEncodedLength || id.substr(0, prefix.size()) != prefix)
+    return -1;
   std::string_view body = id.substr(prefix.size());
   if (DecodeSymbol(body[0]) > 7) return -1;  // would overflow 128 bits
   for (char c : body) {

@@ -31,11 +31,16 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   }
   std::string_view unit = s.substr(digits);
   int64_t scale;
-  if (unit == "ms") scale = 1;
-  else if (unit == "s") scale = 1000;
-  else if (unit == "m") scale = 60'000;
-  else if (unit == "h") scale = 3'600'000;
-  else if (unit == "d") scale = 86'400'000;
+  if (unit == "ms")
+    scale = 1;
+  else if (unit == "s")
+    scale = 1000;
+  else if (unit == "m")
+    scale = 60'000;
+  else if (unit == "h")
+    scale = 3'600'000;
+  else if (unit == "d")
+    scale = 86'400'000;
   else {
     return Status::InvalidArgument("duration '" + std::string(text) +
                                    "' needs a unit: ms, s, m, h or d");
@@ -48,8 +53,12 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
 
 std::string FormatDuration(std::chrono::milliseconds d) {
   int64_t ms = d.count();
-  struct Unit { int64_t scale; const char* name; };
-  static constexpr Unit kUnits[] = {{86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+  struct Unit {
+    int64_t scale;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {
+      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
   if (ms != 0) {
     for (const Unit& u : kUnits) {
       if (ms % u.scale == 0) return std::to_string(ms / u.scale) + u.name;
@@ -67,9 +76,11 @@ Result<RetrySchedule> RetrySchedule::Parse(std::string_view spec, double jitter)
   size_t start = 0;
   while (start <= spec.size()) {
     size_t comma = spec.find(',', start);
-    std::string_view item = spec.substr(start, comma == std::string_view::npos ? spec.npos : comma - start);
+    std::string_view item =
+        spec.substr(start, comma == std::string_view::npos ? spec.npos : comma - start);
     if (Trim(item).empty()) {
-      return Status::InvalidArgument("retry schedule '" + std::string(spec) + "' has an empty entry");
+      return Status::InvalidArgument("retry schedule '" + std::string(spec) +
+                                     "' has an empty entry");
     }
     auto d = ParseDuration(item);
     if (!d.ok()) return Status::InvalidArgument("retry schedule: " + d.status().message());

@@ -34,7 +34,8 @@ Result<Url> ParseUrl(std::string_view text) {
   }
   Url url;
   size_t sep = text.find("://");
-  if (sep == std::string_view::npos) return Status::InvalidArgument("url must start with http:// or https://");
+  if (sep == std::string_view::npos)
+    return Status::InvalidArgument("url must start with http:// or https://");
   std::string scheme(text.substr(0, sep));
   for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (scheme != "http" && scheme != "https") {
@@ -54,7 +55,8 @@ Result<Url> ParseUrl(std::string_view text) {
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return Status::InvalidArgument("url has an unclosed '[' in its host");
+    if (close == std::string_view::npos)
+      return Status::InvalidArgument("url has an unclosed '[' in its host");
     url.host = std::string(authority.substr(1, close - 1));
     for (char c : url.host) {
       if (!IsHexOrColon(c)) return Status::InvalidArgument("url has a malformed IPv6 host");

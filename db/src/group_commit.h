@@ -61,10 +61,10 @@ class GroupCommitter {
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;
-  std::deque<Pending*> queue_;  // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
-  uint64_t commits_ = 0;        // guarded by mu_
-  uint64_t jobs_committed_ = 0; // guarded by mu_
+  std::deque<Pending*> queue_;   // guarded by mu_
+  bool stopping_ = false;        // guarded by mu_
+  uint64_t commits_ = 0;         // guarded by mu_
+  uint64_t jobs_committed_ = 0;  // guarded by mu_
   std::thread thread_;
 };
 

@@ -5,9 +5,9 @@
 namespace hookline::db {
 
 Status Migrate(Connection& conn) {
-  HOOKLINE_RETURN_IF_ERROR(conn.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_version ("
-      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  HOOKLINE_RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
   auto current_stmt = conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
   if (!current_stmt.ok()) return current_stmt.status();
   auto row = current_stmt->Step();
@@ -17,8 +17,8 @@ Status Migrate(Connection& conn) {
   int64_t newest = all.empty() ? 0 : all.back().version;
   if (current > newest) {
     return Status::FailedPrecondition("database schema version " + std::to_string(current) +
-                                      " is newer than this hookd knows (" +
-                                      std::to_string(newest) + "); upgrade hookd");
+                                      " is newer than this hookd knows (" + std::to_string(newest) +
+                                      "); upgrade hookd");
   }
   for (const Migration& m : all) {
     if (m.version <= current) continue;

@@ -45,10 +45,14 @@ Result<Endpoint> SelectEndpoint(Connection& conn, std::string_view id) {
 
 std::string_view DeliveryStatusName(DeliveryStatus s) {
   switch (s) {
-    case DeliveryStatus::kPending: return "pending";
-    case DeliveryStatus::kInflight: return "inflight";
-    case DeliveryStatus::kSucceeded: return "succeeded";
-    case DeliveryStatus::kFailed: return "failed";
+    case DeliveryStatus::kPending:
+      return "pending";
+    case DeliveryStatus::kInflight:
+      return "inflight";
+    case DeliveryStatus::kSucceeded:
+      return "succeeded";
+    case DeliveryStatus::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -128,7 +132,8 @@ Result<std::unique_ptr<Outbox>> OpenSqliteOutbox(const std::string& path,
 
 Status SqliteOutbox::LoadRoutesIfStale(Connection& conn) {
   if (!routes_stale_) return Status::Ok();
-  Statement& s = conn.Cached("SELECT id, event_types FROM endpoints WHERE disabled = 0 ORDER BY id");
+  Statement& s =
+      conn.Cached("SELECT id, event_types FROM endpoints WHERE disabled = 0 ORDER BY id");
   std::vector<Route> routes;
   for (;;) {
     auto row = s.Step();
@@ -200,7 +205,8 @@ Result<Endpoint> SqliteOutbox::UpdateEndpoint(std::string_view id, const Endpoin
     if (patch.event_types) e.event_types = *patch.event_types;
     if (patch.disabled) {
       e.disabled = *patch.disabled;
-      e.disabled_reason = e.disabled ? patch.disabled_reason.value_or("disabled by an operator") : "";
+      e.disabled_reason =
+          e.disabled ? patch.disabled_reason.value_or("disabled by an operator") : "";
     }
     e.updated_at = now;
     routes_stale_ = true;
@@ -230,9 +236,10 @@ Status SqliteOutbox::DeleteEndpoint(std::string_view id, int64_t now) {
     routes_stale_ = true;
     // Nothing can be delivered to a deleted endpoint: say so on its open deliveries.
     return conn
-        .Cached("UPDATE deliveries SET status = 3, lease_until = NULL, "
-                "last_error = 'endpoint deleted', updated_at = ?2 "
-                "WHERE endpoint_id = ?1 AND status IN (0, 1)")
+        .Cached(
+            "UPDATE deliveries SET status = 3, lease_until = NULL, "
+            "last_error = 'endpoint deleted', updated_at = ?2 "
+            "WHERE endpoint_id = ?1 AND status IN (0, 1)")
         .Bind(1, id)
         .Bind(2, now)
         .Run();

@@ -13,8 +13,7 @@ Status NotFoundDelivery(std::string_view id) {
 }
 
 Result<Delivery> SelectDelivery(Connection& conn, std::string_view id) {
-  Statement& s =
-      conn.Cached("SELECT " HOOKLINE_DELIVERY_COLUMNS " FROM deliveries WHERE id = ?1");
+  Statement& s = conn.Cached("SELECT " HOOKLINE_DELIVERY_COLUMNS " FROM deliveries WHERE id = ?1");
   s.Bind(1, id);
   auto row = s.Step();
   if (!row.ok()) return row.status();
@@ -49,8 +48,9 @@ Result<IngestResult> SqliteOutbox::Ingest(const IngestRequest& req) {
                                      .Run());
       }
     }
-    Status inserted = conn.Cached("INSERT INTO events(id, type, body, created_at) "
-                                  "VALUES(?1, ?2, ?3, ?4)")
+    Status inserted = conn.Cached(
+                              "INSERT INTO events(id, type, body, created_at) "
+                              "VALUES(?1, ?2, ?3, ?4)")
                           .Bind(1, req.event.id)
                           .Bind(2, req.event.type)
                           .BindBlob(3, req.event.body)
@@ -166,7 +166,8 @@ Result<Delivery> SqliteOutbox::RetryDelivery(std::string_view id, int64_t now) {
   Status s = writer_->Run([&](Connection& conn) -> Status {
     auto current = SelectDelivery(conn, id);
     if (!current.ok()) return current.status();
-    if (current->status == DeliveryStatus::kPending || current->status == DeliveryStatus::kInflight) {
+    if (current->status == DeliveryStatus::kPending ||
+        current->status == DeliveryStatus::kInflight) {
       return Status::FailedPrecondition("delivery '" + std::string(id) + "' is already " +
                                         std::string(DeliveryStatusName(current->status)));
     }
@@ -197,18 +198,19 @@ Result<int64_t> SqliteOutbox::RetryFailed(const RetryFilter& f, bool dry_run, in
   int64_t count = 0;
   Status s = writer_->Run([&](Connection& conn) -> Status {
     // Deliveries of deleted endpoints stay failed: there is nowhere to send them.
-    Statement& st =
-        dry_run ? conn.Cached("SELECT COUNT(*) FROM deliveries WHERE status = 3 "
-                              "AND (?1 = '' OR endpoint_id = ?1) "
-                              "AND (?2 IS NULL OR created_at >= ?2) "
-                              "AND (?3 IS NULL OR created_at < ?3) "
-                              "AND endpoint_id IN (SELECT id FROM endpoints)")
-                : conn.Cached("UPDATE deliveries SET status = 0, schedule_step = 0, "
-                              "next_attempt_at = ?4, updated_at = ?4 WHERE status = 3 "
-                              "AND (?1 = '' OR endpoint_id = ?1) "
-                              "AND (?2 IS NULL OR created_at >= ?2) "
-                              "AND (?3 IS NULL OR created_at < ?3) "
-                              "AND endpoint_id IN (SELECT id FROM endpoints)");
+    Statement& st = dry_run ? conn.Cached(
+                                  "SELECT COUNT(*) FROM deliveries WHERE status = 3 "
+                                  "AND (?1 = '' OR endpoint_id = ?1) "
+                                  "AND (?2 IS NULL OR created_at >= ?2) "
+                                  "AND (?3 IS NULL OR created_at < ?3) "
+                                  "AND endpoint_id IN (SELECT id FROM endpoints)")
+                            : conn.Cached(
+                                  "UPDATE deliveries SET status = 0, schedule_step = 0, "
+                                  "next_attempt_at = ?4, updated_at = ?4 WHERE status = 3 "
+                                  "AND (?1 = '' OR endpoint_id = ?1) "
+                                  "AND (?2 IS NULL OR created_at >= ?2) "
+                                  "AND (?3 IS NULL OR created_at < ?3) "
+                                  "AND endpoint_id IN (SELECT id FROM endpoints)");
     st.Bind(1, f.endpoint_id).Bind(2, f.since).Bind(3, f.until);
     if (!dry_run) st.Bind(4, now);
     auto row = st.Step();
@@ -244,10 +246,18 @@ Result<Counts> SqliteOutbox::CountDeliveries() {
       if (!*row) break;
       int64_t n = s.Int(1);
       switch (static_cast<DeliveryStatus>(s.Int(0))) {
-        case DeliveryStatus::kPending: c.pending = n; break;
-        case DeliveryStatus::kInflight: c.inflight = n; break;
-        case DeliveryStatus::kSucceeded: c.succeeded = n; break;
-        case DeliveryStatus::kFailed: c.failed = n; break;
+        case DeliveryStatus::kPending:
+          c.pending = n;
+          break;
+        case DeliveryStatus::kInflight:
+          c.inflight = n;
+          break;
+        case DeliveryStatus::kSucceeded:
+          c.succeeded = n;
+          break;
+        case DeliveryStatus::kFailed:
+          c.failed = n;
+          break;
       }
     }
     Statement& due = conn.Cached("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 0");

@@ -107,10 +107,10 @@ Endpoint ReadEndpoint(const Statement& s);  // columns as HOOKLINE_ENDPOINT_COLU
 Delivery ReadDelivery(const Statement& s);  // columns as HOOKLINE_DELIVERY_COLUMNS
 // Macros, not constants, so that SQL stays a single string literal (the
 // statement cache keys on it).
-#define HOOKLINE_ENDPOINT_COLUMNS                                                             \
+#define HOOKLINE_ENDPOINT_COLUMNS                                                            \
   "id, url, description, event_types, secret, previous_secret, previous_secret_expires_at, " \
   "disabled, disabled_reason, created_at, updated_at"
-#define HOOKLINE_DELIVERY_COLUMNS                                                              \
+#define HOOKLINE_DELIVERY_COLUMNS                                                                \
   "id, event_id, endpoint_id, status, attempts, next_attempt_at, last_status_code, last_error, " \
   "created_at, updated_at"
 

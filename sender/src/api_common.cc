@@ -11,24 +11,43 @@ void SendJson(httplib::Response& res, int status, const Json& body) {
   res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
 }
 
-void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message) {
+void SendError(httplib::Response& res, int status, std::string_view code,
+               std::string_view message) {
   SendJson(res, status, Json{{"error", {{"code", code}, {"message", message}}}});
 }
 
 void SendStatus(httplib::Response& res, const Status& s) {
   int http = 500;
   switch (s.code()) {
-    case StatusCode::kOk: http = 200; break;
-    case StatusCode::kInvalidArgument: http = 400; break;
-    case StatusCode::kUnauthenticated: http = 401; break;
-    case StatusCode::kPermissionDenied: http = 403; break;
-    case StatusCode::kNotFound: http = 404; break;
+    case StatusCode::kOk:
+      http = 200;
+      break;
+    case StatusCode::kInvalidArgument:
+      http = 400;
+      break;
+    case StatusCode::kUnauthenticated:
+      http = 401;
+      break;
+    case StatusCode::kPermissionDenied:
+      http = 403;
+      break;
+    case StatusCode::kNotFound:
+      http = 404;
+      break;
     case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition: http = 409; break;
-    case StatusCode::kResourceExhausted: http = 429; break;
+    case StatusCode::kFailedPrecondition:
+      http = 409;
+      break;
+    case StatusCode::kResourceExhausted:
+      http = 429;
+      break;
     case StatusCode::kUnavailable:
-    case StatusCode::kDeadlineExceeded: http = 503; break;
-    case StatusCode::kInternal: http = 500; break;
+    case StatusCode::kDeadlineExceeded:
+      http = 503;
+      break;
+    case StatusCode::kInternal:
+      http = 500;
+      break;
   }
   if (http == 503) res.set_header("Retry-After", "1");
   SendError(res, http, StatusCodeName(s.code()), s.message());
@@ -81,14 +100,16 @@ Status CheckFields(const Json& body, std::initializer_list<std::string_view> all
 Result<std::optional<std::string>> OptionalString(const Json& body, const char* name) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) return Status::InvalidArgument(std::string("'") + name + "' must be a string");
+  if (!it->is_string())
+    return Status::InvalidArgument(std::string("'") + name + "' must be a string");
   return std::optional<std::string>(it->get<std::string>());
 }
 
 Result<std::optional<bool>> OptionalBool(const Json& body, const char* name) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean()) return Status::InvalidArgument(std::string("'") + name + "' must be true or false");
+  if (!it->is_boolean())
+    return Status::InvalidArgument(std::string("'") + name + "' must be true or false");
   return std::optional<bool>(it->get<bool>());
 }
 

@@ -98,9 +98,10 @@ void List(const Context& ctx, const httplib::Request& req, httplib::Response& re
   if (!page.ok()) return SendStatus(res, page.status());
   Json data = Json::array();
   for (const auto& e : page->items) data.push_back(EndpointJson(e));
-  SendJson(res, 200,
-           Json{{"data", data},
-                {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
+  SendJson(
+      res, 200,
+      Json{{"data", data},
+           {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
 }
 
 void Show(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -123,7 +124,8 @@ void Patch(const Context& ctx, const httplib::Request& req, httplib::Response& r
   auto description = OptionalString(*body, "description");
   auto disabled = OptionalBool(*body, "disabled");
   auto filters = ParseFilters(*body);
-  for (const Status* st : {&url.status(), &description.status(), &disabled.status(), &filters.status()}) {
+  for (const Status* st :
+       {&url.status(), &description.status(), &disabled.status(), &filters.status()}) {
     if (s.ok()) s = *st;
   }
   if (s.ok() && *url) s = ValidateUrl(**url);
@@ -166,8 +168,10 @@ void Rotate(const Context& ctx, const httplib::Request& req, httplib::Response& 
     if (s.ok()) s = text.status();
     if (s.ok() && *text) {
       auto parsed = Secret::Parse(**text);
-      if (!parsed.ok()) s = Status::InvalidArgument("'secret': " + parsed.status().message());
-      else secret = *parsed;
+      if (!parsed.ok())
+        s = Status::InvalidArgument("'secret': " + parsed.status().message());
+      else
+        secret = *parsed;
     }
     if (!s.ok()) return SendStatus(res, s);
   }

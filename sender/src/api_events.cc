@@ -16,7 +16,8 @@ constexpr size_t kMaxEventId = 64;
 
 Status ValidateEventId(const std::string& id) {
   if (id.empty() || id.size() > kMaxEventId) {
-    return Status::InvalidArgument("'id' must be 1.." + std::to_string(kMaxEventId) + " characters");
+    return Status::InvalidArgument("'id' must be 1.." + std::to_string(kMaxEventId) +
+                                   " characters");
   }
   for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -32,7 +33,8 @@ Status ValidateIdempotencyKey(const std::string& key) {
                                    std::to_string(kMaxIdempotencyKey) + " characters");
   }
   for (unsigned char c : key) {
-    if (c < 0x21 || c > 0x7E) return Status::InvalidArgument("Idempotency-Key must be printable ASCII");
+    if (c < 0x21 || c > 0x7E)
+      return Status::InvalidArgument("Idempotency-Key must be printable ASCII");
   }
   return Status::Ok();
 }
@@ -122,9 +124,10 @@ void ListDeliveries(const Context& ctx, const httplib::Request& req, httplib::Re
   if (!page.ok()) return SendStatus(res, page.status());
   Json data = Json::array();
   for (const auto& d : page->items) data.push_back(DeliveryJson(d));
-  SendJson(res, 200,
-           Json{{"data", data},
-                {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
+  SendJson(
+      res, 200,
+      Json{{"data", data},
+           {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
 }
 
 void GetDelivery(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -160,16 +163,19 @@ void RetryMany(const Context& ctx, const httplib::Request& req, httplib::Respons
     if (s.ok()) s = *st;
   }
   if (s.ok() && *status && **status != "failed") {
-    s = Status::InvalidArgument("'status' can only be \"failed\": only failed deliveries are re-driven");
+    s = Status::InvalidArgument(
+        "'status' can only be \"failed\": only failed deliveries are re-driven");
   }
   db::RetryFilter f;
   f.endpoint_id = endpoint->value_or("");
-  for (auto [name, text, out] : {std::tuple{"since", &*since, &f.since},
-                                 std::tuple{"until", &*until, &f.until}}) {
+  for (auto [name, text, out] :
+       {std::tuple{"since", &*since, &f.since}, std::tuple{"until", &*until, &f.until}}) {
     if (!s.ok() || !*text) continue;
     auto t = ParseTimeParam(name, **text);
-    if (t.ok()) *out = *t;
-    else s = t.status();
+    if (t.ok())
+      *out = *t;
+    else
+      s = t.status();
   }
   if (!s.ok()) return SendStatus(res, s);
   bool dry = dry_run->value_or(false);
@@ -222,11 +228,13 @@ void RegisterEventRoutes(httplib::Server& server, const Context& ctx) {
 
 void RegisterDeliveryRoutes(httplib::Server& server, const Context& ctx) {
   const char* one = R"(/v1/deliveries/(dlv_[A-Za-z0-9]{1,64}))";
-  server.Get("/v1/deliveries", Authed(ctx, [&ctx](auto& q, auto& r) { ListDeliveries(ctx, q, r); }));
+  server.Get("/v1/deliveries",
+             Authed(ctx, [&ctx](auto& q, auto& r) { ListDeliveries(ctx, q, r); }));
   server.Get(one, Authed(ctx, [&ctx](auto& q, auto& r) { GetDelivery(ctx, q, r); }));
   server.Post(std::string(one) + "/retry",
               Authed(ctx, [&ctx](auto& q, auto& r) { RetryOne(ctx, q, r); }));
-  server.Post("/v1/deliveries/retry", Authed(ctx, [&ctx](auto& q, auto& r) { RetryMany(ctx, q, r); }));
+  server.Post("/v1/deliveries/retry",
+              Authed(ctx, [&ctx](auto& q, auto& r) { RetryMany(ctx, q, r); }));
   server.Get("/v1/stats", Authed(ctx, [&ctx](auto& q, auto& r) { Stats(ctx, q, r); }));
 }
 

@@ -3,12 +3,12 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "api_common.h"
 #include "api_routes.h"
 #include "dispatcher.h"
 #include "hookline/crypto.h"
-
-#include <thread>
 
 namespace hookline::sender {
 
@@ -74,14 +74,17 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   int threads = impl_->options.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
 
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     api::SendJson(res, 200, api::Json{{"status", "ok"}});
   });
   server.Get("/readyz", [&ctx](const httplib::Request&, httplib::Response& res) {
     Status s = ctx.outbox.CheckWritable();
-    if (s.ok() && !ctx.dispatcher.running()) s = Status::Unavailable("the dispatcher is not running");
+    if (s.ok() && !ctx.dispatcher.running())
+      s = Status::Unavailable("the dispatcher is not running");
     if (!s.ok()) {
       spdlog::warn("not ready: {}", s.ToString());
       return api::SendJson(res, 503, api::Json{{"status", "unavailable"}, {"reason", s.message()}});
@@ -101,24 +104,25 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
       api::SendError(res, 413, "payload_too_large",
                      "request body exceeds --max-body (" + std::to_string(max) + " bytes)");
     } else if (res.status == 404) {
-      api::SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path.substr(0, 200));
+      api::SendError(res, 404, "not_found",
+                     "no route for " + req.method + " " + req.path.substr(0, 200));
     } else {
       int status = res.status;
       api::SendError(res, status, "http_" + std::to_string(status), "request could not be served");
     }
   });
-  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                  std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    spdlog::error("{} {} failed: {}", req.method, req.path, what);
-    api::SendError(res, 500, "internal", "internal error; see hookd's log");
-  });
+  server.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("{} {} failed: {}", req.method, req.path, what);
+        api::SendError(res, 500, "internal", "internal error; see hookd's log");
+      });
 }
 
 ApiServer::~ApiServer() = default;

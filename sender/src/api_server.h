@@ -14,9 +14,9 @@ namespace hookline::sender {
 class Dispatcher;
 
 struct ApiOptions {
-  std::string token;             // required bearer token
-  size_t max_body = 1 << 20;     // larger bodies get 413
-  int threads = 32;              // one per concurrent keep-alive connection
+  std::string token;          // required bearer token
+  size_t max_body = 1 << 20;  // larger bodies get 413
+  int threads = 32;           // one per concurrent keep-alive connection
   std::chrono::milliseconds rotation_grace{24 * 3600 * 1000};  // old secret keeps signing
 };
 

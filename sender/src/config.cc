@@ -10,12 +10,15 @@ Result<size_t> ParseSize(std::string_view text) {
   size_t n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc() || p == text.data()) {
-    return Status::InvalidArgument("size '" + std::string(text) + "' must be a whole number of bytes");
+    return Status::InvalidArgument("size '" + std::string(text) +
+                                   "' must be a whole number of bytes");
   }
   std::string_view unit(p, static_cast<size_t>(text.data() + text.size() - p));
   size_t scale = 1;
-  if (unit == "KiB") scale = 1024;
-  else if (unit == "MiB") scale = 1024 * 1024;
+  if (unit == "KiB")
+    scale = 1024;
+  else if (unit == "MiB")
+    scale = 1024 * 1024;
   else if (!unit.empty()) {
     return Status::InvalidArgument("size '" + std::string(text) + "': unit must be KiB or MiB");
   }
@@ -30,15 +33,18 @@ namespace {
 Status ParseListen(const std::string& text, Config& c) {
   size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    return Status::InvalidArgument("--listen '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:8080");
+    return Status::InvalidArgument("--listen '" + text +
+                                   "' must be HOST:PORT, e.g. 127.0.0.1:8080");
   }
   std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = -1;
   std::string_view p(text.data() + colon + 1, text.size() - colon - 1);
   auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
   if (ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535) {
-    return Status::InvalidArgument("--listen '" + text + "': port must be 0..65535 (0 = any free port)");
+    return Status::InvalidArgument("--listen '" + text +
+                                   "': port must be 0..65535 (0 = any free port)");
   }
   c.listen_host = host;
   c.listen_port = port;
@@ -60,8 +66,9 @@ Status ParseDurationFlag(const std::string& flag, const std::string& text,
 
 Result<Config> ParseConfig(int argc, char** argv) {
   Config c;
-  CLI::App app{"hookd: the hookline webhook sender. Stores events durably in SQLite and delivers "
-               "them, signed per Standard Webhooks, with retries."};
+  CLI::App app{
+      "hookd: the hookline webhook sender. Stores events durably in SQLite and delivers "
+      "them, signed per Standard Webhooks, with retries."};
   app.get_formatter()->column_width(34);
   // As with most daemons, a flag given twice takes its last value (wrappers append overrides).
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -84,7 +91,9 @@ Result<Config> ParseConfig(int argc, char** argv) {
   app.add_option("--workers", c.workers, "Delivery worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 512));
-  app.add_option("--timeout", timeout, "Time an endpoint has to accept each attempt and to answer it (socket read/write timeout)")
+  app.add_option(
+         "--timeout", timeout,
+         "Time an endpoint has to accept each attempt and to answer it (socket read/write timeout)")
       ->capture_default_str();
   app.add_option("--connect-timeout", connect_timeout, "Time allowed to connect to an endpoint")
       ->capture_default_str();
@@ -117,17 +126,19 @@ Result<Config> ParseConfig(int argc, char** argv) {
     return Status::InvalidArgument(e.what());
   }
   HOOKLINE_RETURN_IF_ERROR(ParseListen(listen, c));
-  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--timeout", timeout, c.timeout, std::chrono::milliseconds(10)));
+  HOOKLINE_RETURN_IF_ERROR(
+      ParseDurationFlag("--timeout", timeout, c.timeout, std::chrono::milliseconds(10)));
   HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--connect-timeout", connect_timeout,
                                              c.connect_timeout, std::chrono::milliseconds(10)));
   HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--max-retry-after", max_retry_after,
                                              c.max_retry_after, std::chrono::milliseconds(0)));
-  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--shutdown-grace", grace, c.shutdown_grace,
-                                             std::chrono::milliseconds(0)));
+  HOOKLINE_RETURN_IF_ERROR(
+      ParseDurationFlag("--shutdown-grace", grace, c.shutdown_grace, std::chrono::milliseconds(0)));
   HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--db-busy-timeout", busy, c.db_busy_timeout,
                                              std::chrono::milliseconds(0)));
   auto sched = RetrySchedule::Parse(schedule, jitter);
-  if (!sched.ok()) return Status::InvalidArgument("--retry-schedule/--retry-jitter: " + sched.status().message());
+  if (!sched.ok())
+    return Status::InvalidArgument("--retry-schedule/--retry-jitter: " + sched.status().message());
   c.schedule = std::move(sched).value();
   auto size = ParseSize(max_body);
   if (!size.ok()) return Status::InvalidArgument("--max-body: " + size.status().message());

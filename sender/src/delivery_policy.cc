@@ -46,8 +46,8 @@ Decision Decide(const AttemptResult& r, int attempts_made, const RetrySchedule& 
   auto delay = schedule.NextDelay(attempts_made, random);
   if (!delay) {
     d.next = db::DeliveryStatus::kFailed;
-    d.reason = "attempts exhausted (" + std::to_string(attempts_made) + "); last: " +
-               (r.status == 0 ? r.error : "HTTP " + std::to_string(r.status));
+    d.reason = "attempts exhausted (" + std::to_string(attempts_made) +
+               "); last: " + (r.status == 0 ? r.error : "HTTP " + std::to_string(r.status));
     return d;
   }
   d.delay = *delay;

@@ -23,9 +23,9 @@ struct AttemptResult {
 
 struct Decision {
   db::DeliveryStatus next = db::DeliveryStatus::kPending;
-  std::chrono::milliseconds delay{0};  // for kPending: wait this long
-  std::string reason;                  // why it failed, for the record
-  std::string disable_endpoint_reason; // non-empty: disable the endpoint
+  std::chrono::milliseconds delay{0};   // for kPending: wait this long
+  std::string reason;                   // why it failed, for the record
+  std::string disable_endpoint_reason;  // non-empty: disable the endpoint
 };
 
 // 2xx succeeded. No response, 408, 429, 5xx: retry after the schedule's next

@@ -61,8 +61,8 @@ void Dispatcher::SchedulerLoop() {
       continue;
     }
     notified_ = false;
-    int want = static_cast<int>(std::min<size_t>(max_outstanding - outstanding,
-                                                 static_cast<size_t>(options_.claim_batch)));
+    int want = static_cast<int>(
+        std::min<size_t>(max_outstanding - outstanding, static_cast<size_t>(options_.claim_batch)));
     lock.unlock();
     int64_t now = clock_.NowUnixMillis();
     auto claimed = outbox_.ClaimDue(now, want, now + options_.lease.count());
@@ -87,7 +87,8 @@ void Dispatcher::SchedulerLoop() {
       wait = kErrorBackoff;
     } else if (next_due) {
       // Due now but not claimed (its endpoint's claim raced ours): look again soon.
-      wait = std::clamp(milliseconds(*next_due - clock_.NowUnixMillis()), milliseconds(1), kMaxIdleWait);
+      wait = std::clamp(milliseconds(*next_due - clock_.NowUnixMillis()), milliseconds(1),
+                        kMaxIdleWait);
     }
     scheduler_cv_.wait_for(lock, wait, [&] { return stopping_ || notified_; });
   }
@@ -162,8 +163,8 @@ db::Outcome Dispatcher::Attempt(HttpSession& session, const db::ClaimedDelivery&
   o.attempt.latency_ms = finished - started;
   if (result.status > 0) o.attempt.status_code = result.status;
   o.attempt.response_excerpt = result.excerpt;
-  Decision d = Decide(result, attempts_made, options_.schedule, random_, options_.max_retry_after,
-                      finished);
+  Decision d =
+      Decide(result, attempts_made, options_.schedule, random_, options_.max_retry_after, finished);
   o.next_status = d.next;
   o.next_attempt_at = finished + d.delay.count();
   o.disable_endpoint_reason = d.disable_endpoint_reason;
@@ -198,9 +199,8 @@ void Dispatcher::PushOutcome(db::Outcome outcome) {
 void Dispatcher::RecorderLoop() {
   std::unique_lock lock(outcomes_mu_);
   for (;;) {
-    outcomes_cv_.wait(lock, [&] {
-      return recorder_stopping_ || !outcomes_.empty() || !released_.empty();
-    });
+    outcomes_cv_.wait(
+        lock, [&] { return recorder_stopping_ || !outcomes_.empty() || !released_.empty(); });
     if (outcomes_.empty() && released_.empty()) return;  // stopping and drained
     std::vector<db::Outcome> batch;
     std::vector<std::string> release;
@@ -218,8 +218,10 @@ void Dispatcher::RecorderLoop() {
       outcomes_.insert(outcomes_.begin(), batch.begin(), batch.end());
       released_.insert(released_.begin(), release.begin(), release.end());
       if (recorder_stopping_) {
-        spdlog::error("giving up on {} outcomes at shutdown; their leases will expire and they "
-                      "will be attempted again", outcomes_.size());
+        spdlog::error(
+            "giving up on {} outcomes at shutdown; their leases will expire and they "
+            "will be attempted again",
+            outcomes_.size());
         return;
       }
       outcomes_cv_.wait_for(lock, kErrorBackoff, [&] { return recorder_stopping_; });

@@ -73,9 +73,9 @@ class Dispatcher {
   const DispatcherOptions options_;
 
   std::mutex mu_;
-  std::condition_variable scheduler_cv_;  // new work, free capacity, or stop
-  std::condition_variable worker_cv_;     // queued claims or stop
-  std::condition_variable watchdog_cv_;   // stop
+  std::condition_variable scheduler_cv_;   // new work, free capacity, or stop
+  std::condition_variable worker_cv_;      // queued claims or stop
+  std::condition_variable watchdog_cv_;    // stop
   std::deque<db::ClaimedDelivery> queue_;  // guarded by mu_
   int busy_workers_ = 0;                   // guarded by mu_
   bool notified_ = false;                  // guarded by mu_
@@ -85,9 +85,9 @@ class Dispatcher {
 
   std::mutex outcomes_mu_;
   std::condition_variable outcomes_cv_;
-  std::vector<db::Outcome> outcomes_;       // guarded by outcomes_mu_
-  std::vector<std::string> released_;       // guarded by outcomes_mu_
-  bool recorder_stopping_ = false;          // guarded by outcomes_mu_
+  std::vector<db::Outcome> outcomes_;  // guarded by outcomes_mu_
+  std::vector<std::string> released_;  // guarded by outcomes_mu_
+  bool recorder_stopping_ = false;     // guarded by outcomes_mu_
 
   std::atomic<bool> running_{false};
   std::atomic<int64_t> attempts_made_{0};

@@ -10,16 +10,26 @@ namespace {
 
 std::string Describe(httplib::Error e) {
   switch (e) {
-    case httplib::Error::Connection: return "connection failed (refused, unreachable or DNS)";
-    case httplib::Error::BindIPAddress: return "cannot bind local address";
-    case httplib::Error::Read: return "read failed (connection closed or read timeout)";
-    case httplib::Error::Write: return "write failed (connection closed)";
-    case httplib::Error::SSLConnection: return "TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts: return "cannot load CA certificates";
-    case httplib::Error::SSLServerVerification: return "TLS certificate verification failed";
-    case httplib::Error::ConnectionTimeout: return "connect timeout";
-    case httplib::Error::Canceled: return "response larger than the read cap";
-    default: return "network error (" + httplib::to_string(e) + ")";
+    case httplib::Error::Connection:
+      return "connection failed (refused, unreachable or DNS)";
+    case httplib::Error::BindIPAddress:
+      return "cannot bind local address";
+    case httplib::Error::Read:
+      return "read failed (connection closed or read timeout)";
+    case httplib::Error::Write:
+      return "write failed (connection closed)";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load CA certificates";
+    case httplib::Error::SSLServerVerification:
+      return "TLS certificate verification failed";
+    case httplib::Error::ConnectionTimeout:
+      return "connect timeout";
+    case httplib::Error::Canceled:
+      return "response larger than the read cap";
+    default:
+      return "network error (" + httplib::to_string(e) + ")";
   }
 }
 
@@ -93,8 +103,8 @@ class HttplibSession final : public HttpSession {
     std::lock_guard lock(mu_);
     if (active_ != nullptr && cancel_reason_.empty() &&
         std::chrono::steady_clock::now() >= deadline_) {
-      cancel_reason_ = "timeout: no complete answer within " +
-                       std::to_string(options_.timeout.count()) + " ms";
+      cancel_reason_ =
+          "timeout: no complete answer within " + std::to_string(options_.timeout.count()) + " ms";
       active_->stop();
     }
   }
@@ -105,11 +115,14 @@ class HttplibSession final : public HttpSession {
     auto it = clients_.find(origin);
     if (it != clients_.end()) return *it->second;
     auto client = std::make_unique<httplib::Client>(origin);
-    auto seconds = [](std::chrono::milliseconds d) { return static_cast<time_t>(d.count() / 1000); };
+    auto seconds = [](std::chrono::milliseconds d) {
+      return static_cast<time_t>(d.count() / 1000);
+    };
     auto micros = [](std::chrono::milliseconds d) {
       return static_cast<time_t>((d.count() % 1000) * 1000);
     };
-    client->set_connection_timeout(seconds(options_.connect_timeout), micros(options_.connect_timeout));
+    client->set_connection_timeout(seconds(options_.connect_timeout),
+                                   micros(options_.connect_timeout));
     client->set_read_timeout(seconds(options_.timeout), micros(options_.timeout));
     client->set_write_timeout(seconds(options_.timeout), micros(options_.timeout));
     client->set_keep_alive(true);
@@ -122,9 +135,9 @@ class HttplibSession final : public HttpSession {
   const HttpSenderOptions options_;
   std::map<std::string, std::unique_ptr<httplib::Client>> clients_;  // owner thread only
   std::mutex mu_;
-  httplib::Client* active_ = nullptr;                   // guarded by mu_
-  std::chrono::steady_clock::time_point deadline_;      // guarded by mu_
-  std::string cancel_reason_;                           // guarded by mu_; "" = not cancelled
+  httplib::Client* active_ = nullptr;               // guarded by mu_
+  std::chrono::steady_clock::time_point deadline_;  // guarded by mu_
+  std::string cancel_reason_;                       // guarded by mu_; "" = not cancelled
 };
 
 class HttplibSender final : public HttpSender {

@@ -60,8 +60,10 @@ int main(int argc, char** argv) {
     if (!t.ok()) return Fail(t.status().message());
     token = *t;
     if (created) {
-      spdlog::info("generated an API token in {}.token (mode 0600); pass it as 'Authorization: "
-                   "Bearer <token>'", c.db_path);
+      spdlog::info(
+          "generated an API token in {}.token (mode 0600); pass it as 'Authorization: "
+          "Bearer <token>'",
+          c.db_path);
     } else {
       spdlog::info("using the API token in {}.token", c.db_path);
     }
@@ -71,7 +73,8 @@ int main(int argc, char** argv) {
   db_options.synchronous_full = c.synchronous_full;
   db_options.busy_timeout_ms = static_cast<int>(c.db_busy_timeout.count());
   auto outbox = db::OpenSqliteOutbox(c.db_path, db_options);
-  if (!outbox.ok()) return Fail("cannot open database " + c.db_path + ": " + outbox.status().message());
+  if (!outbox.ok())
+    return Fail("cannot open database " + c.db_path + ": " + outbox.status().message());
 
   HttpSenderOptions http_options;
   http_options.timeout = c.timeout;
@@ -82,7 +85,8 @@ int main(int argc, char** argv) {
   dispatch_options.workers = c.workers;
   dispatch_options.schedule = c.schedule;
   dispatch_options.max_retry_after = c.max_retry_after;
-  dispatch_options.lease = std::max(std::chrono::milliseconds(60000), c.timeout * 2 + c.connect_timeout);
+  dispatch_options.lease =
+      std::max(std::chrono::milliseconds(60000), c.timeout * 2 + c.connect_timeout);
   Dispatcher dispatcher(**outbox, *http, SystemClock::Get(), SystemRandom::Get(), dispatch_options);
 
   ApiOptions api_options;

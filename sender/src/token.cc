@@ -16,7 +16,7 @@ namespace hookline::sender {
 Result<std::string> LoadOrCreateToken(const std::string& db_path, bool& created) {
   const std::string path = db_path + ".token";
   created = false;
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) == 0) {
     if ((st.st_mode & 077) != 0) {
       return Status::FailedPrecondition("token file " + path +
@@ -34,7 +34,8 @@ Result<std::string> LoadOrCreateToken(const std::string& db_path, bool& created)
     return Status::Unavailable("cannot create token file " + path + ": " + std::strerror(errno));
   }
   std::string line = token + "\n";
-  bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
+  bool ok =
+      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
   close(fd);
   if (!ok) {
     unlink(path.c_str());

@@ -27,7 +27,8 @@ TEST_CASE("authentication: no token and a wrong token get 401, health needs none
   ApiReply none = hookd.Call("GET", "/v1/endpoints", "", {}, /*auth=*/false);
   CHECK(none.status == 401);
   CHECK(Code(none) == "unauthenticated");
-  ApiReply wrong = hookd.Call("GET", "/v1/endpoints", "", {{"Authorization", "Bearer nope"}}, false);
+  ApiReply wrong =
+      hookd.Call("GET", "/v1/endpoints", "", {{"Authorization", "Bearer nope"}}, false);
   CHECK(wrong.status == 401);
   ApiReply basic = hookd.Call("GET", "/v1/endpoints", "", {{"Authorization", "Basic eDp5"}}, false);
   CHECK(basic.status == 401);
@@ -56,8 +57,9 @@ TEST_CASE("endpoints: create, show, list by cursor, update, disable, rotate, del
   CHECK_FALSE(shown.body.contains("secret"));  // only on create, rotate and /secret
   CHECK(hookd.Get("/v1/endpoints/" + id + "/secret").body["secret"] == secret);
 
-  ApiReply given = hookd.Post("/v1/endpoints", Json{{"url", "https://example.com/hook"},
-                                                    {"secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}});
+  ApiReply given =
+      hookd.Post("/v1/endpoints", Json{{"url", "https://example.com/hook"},
+                                       {"secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}});
   REQUIRE(given.status == 201);
   CHECK(given.body["secret"] == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
   for (int i = 0; i < 3; ++i) REQUIRE_FALSE(hookd.CreateEndpoint("http://127.0.0.1:1/x").empty());
@@ -73,8 +75,9 @@ TEST_CASE("endpoints: create, show, list by cursor, update, disable, rotate, del
   }
   CHECK(seen.size() == 5);
 
-  ApiReply patched = hookd.Call("PATCH", "/v1/endpoints/" + id,
-                                Json{{"url", "http://127.0.0.1:2/b"}, {"event_types", Json::array()}}.dump());
+  ApiReply patched =
+      hookd.Call("PATCH", "/v1/endpoints/" + id,
+                 Json{{"url", "http://127.0.0.1:2/b"}, {"event_types", Json::array()}}.dump());
   CHECK(patched.status == 200);
   CHECK(patched.body["url"] == "http://127.0.0.1:2/b");
   CHECK(patched.body["event_types"].empty());
@@ -97,14 +100,14 @@ TEST_CASE("bad endpoint input gets 400 and creates nothing", "[integration][api]
   TempDir dir;
   Hookd hookd(dir);
   std::vector<Json> bad = {
-      Json::object(),                                              // url missing
-      Json{{"url", 5}},                                            // wrong type
-      Json{{"url", "ftp://example.com/"}},                         // scheme
-      Json{{"url", "http://user:pw@example.com/"}},                // credentials
+      Json::object(),                                // url missing
+      Json{{"url", 5}},                              // wrong type
+      Json{{"url", "ftp://example.com/"}},           // scheme
+      Json{{"url", "http://user:pw@example.com/"}},  // credentials
       Json{{"url", "not a url"}},
-      Json{{"url", "http://e.com/" + std::string(3000, 'a')}},     // too long
-      Json{{"url", "http://e.com/"}, {"event_types", "x"}},        // not an array
-      Json{{"url", "http://e.com/"}, {"event_types", {"a b"}}},    // bad filter
+      Json{{"url", "http://e.com/" + std::string(3000, 'a')}},   // too long
+      Json{{"url", "http://e.com/"}, {"event_types", "x"}},      // not an array
+      Json{{"url", "http://e.com/"}, {"event_types", {"a b"}}},  // bad filter
       Json{{"url", "http://e.com/"}, {"event_types", {"*.x"}}},
       Json{{"url", "http://e.com/"}, {"secret", "whsec_short"}},
       Json{{"url", "http://e.com/"}, {"description", std::string(2000, 'd')}},
@@ -135,8 +138,8 @@ TEST_CASE("malformed requests: JSON, content type, size, depth, routes", "[integ
   REQUIRE(text);
   CHECK(text->status == 415);
   CHECK(Json::parse(text->body)["error"]["code"] == "unsupported_media_type");
-  auto charset = cli.Post("/v1/events", auth, R"({"type":"a.b","data":1})",
-                          "application/json; charset=utf-8");
+  auto charset =
+      cli.Post("/v1/events", auth, R"({"type":"a.b","data":1})", "application/json; charset=utf-8");
   REQUIRE(charset);
   CHECK(charset->status == 202);
 
@@ -159,8 +162,8 @@ TEST_CASE("events: validation, idempotency and lookup", "[integration][api]") {
   Hookd hookd(dir);
   REQUIRE_FALSE(hookd.CreateEndpoint("http://127.0.0.1:1/a").empty());
   std::vector<Json> bad = {
-      Json{{"data", Json::object()}},                              // type missing
-      Json{{"type", "a.b"}},                                       // data missing
+      Json{{"data", Json::object()}},  // type missing
+      Json{{"type", "a.b"}},           // data missing
       Json{{"type", 5}, {"data", 1}},
       Json{{"type", "has space"}, {"data", 1}},
       Json{{"type", std::string(200, 't')}, {"data", 1}},
@@ -187,12 +190,15 @@ TEST_CASE("events: validation, idempotency and lookup", "[integration][api]") {
   Json other = {{"type", "order.created"}, {"data", {{"order", 43}}}};
   ApiReply conflict = hookd.Post("/v1/events", other, {{"Idempotency-Key", "key-1"}});
   CHECK(conflict.status == 409);
-  CHECK(hookd.Post("/v1/events", other, {{"Idempotency-Key", std::string(300, 'k')}}).status == 400);
+  CHECK(hookd.Post("/v1/events", other, {{"Idempotency-Key", std::string(300, 'k')}}).status ==
+        400);
 
-  ApiReply with_id = hookd.Post("/v1/events", Json{{"type", "a.b"}, {"data", 1}, {"id", "evt_mine_1"}});
+  ApiReply with_id =
+      hookd.Post("/v1/events", Json{{"type", "a.b"}, {"data", 1}, {"id", "evt_mine_1"}});
   CHECK(with_id.status == 202);
   CHECK(with_id.body["id"] == "evt_mine_1");
-  CHECK(hookd.Post("/v1/events", Json{{"type", "a.b"}, {"data", 2}, {"id", "evt_mine_1"}}).status == 409);
+  CHECK(hookd.Post("/v1/events", Json{{"type", "a.b"}, {"data", 2}, {"id", "evt_mine_1"}}).status ==
+        409);
 
   std::string id = first.body["id"];
   ApiReply shown = hookd.Get("/v1/events/" + id);

@@ -90,10 +90,10 @@ TEST_CASE("a receiver failing N times gets N+1 attempts, spaced by the jittered 
   for (size_t i = 1; i < reqs.size(); ++i) {
     double gap = std::chrono::duration<double, std::milli>(reqs[i].at - reqs[i - 1].at).count();
     INFO("gap " << i << " = " << gap << " ms");
-    CHECK(reqs[i].id == id);                         // the same webhook-id every time
-    CHECK(reqs[i].body == reqs[0].body);             // byte-identical
-    CHECK(gap >= base[i - 1] * 0.8 - 5);             // never early
-    CHECK(gap <= base[i - 1] * 1.2 + 500);           // late only by scheduling noise
+    CHECK(reqs[i].id == id);                // the same webhook-id every time
+    CHECK(reqs[i].body == reqs[0].body);    // byte-identical
+    CHECK(gap >= base[i - 1] * 0.8 - 5);    // never early
+    CHECK(gap <= base[i - 1] * 1.2 + 500);  // late only by scheduling noise
   }
   Json detail = hookd.Get("/v1/deliveries/" + done["id"].get<std::string>()).body;
   REQUIRE(detail["history"].size() == 4);
@@ -150,8 +150,9 @@ TEST_CASE("a receiver down past the schedule leaves a failed delivery that a ret
   TempDir dir;
   int port = FreePort();
   Hookd hookd(dir);
-  REQUIRE_FALSE(hookd.CreateEndpoint("http://127.0.0.1:" + std::to_string(port) + "/webhooks",
-                                     Json{{"secret", kSecret}})
+  REQUIRE_FALSE(hookd
+                    .CreateEndpoint("http://127.0.0.1:" + std::to_string(port) + "/webhooks",
+                                    Json{{"secret", kSecret}})
                     .empty());
   std::string id = hookd.PostEvent("a.b");
   Json failed = WaitForDelivery(hookd, id, "failed");
@@ -162,8 +163,8 @@ TEST_CASE("a receiver down past the schedule leaves a failed delivery that a ret
   ChildProcess receiver({RECEIVER_SERVER_PATH, "--port", std::to_string(port), "--secret", kSecret},
                         dir.File("receiver.log"));
   REQUIRE(receiver.WaitListening() == port);
-  ApiReply retry = hookd.Post("/v1/deliveries/" + failed["id"].get<std::string>() + "/retry",
-                              Json::object());
+  ApiReply retry =
+      hookd.Post("/v1/deliveries/" + failed["id"].get<std::string>() + "/retry", Json::object());
   CHECK(retry.status == 202);
   CHECK(retry.body["status"] == "pending");
   CHECK(hookd.Post("/v1/deliveries/" + failed["id"].get<std::string>() + "/retry", Json::object())
@@ -189,7 +190,8 @@ TEST_CASE("bulk retry re-drives an endpoint's failed deliveries", "[integration]
   CHECK(dry.body["count"] == 3);
   CHECK(receiver.count() == 3);
   healthy = true;
-  ApiReply run = hookd.Post("/v1/deliveries/retry", Json{{"status", "failed"}, {"endpoint_id", ep}});
+  ApiReply run =
+      hookd.Post("/v1/deliveries/retry", Json{{"status", "failed"}, {"endpoint_id", ep}});
   CHECK(run.status == 202);
   CHECK(run.body["count"] == 3);
   for (auto& id : ids) CHECK_FALSE(WaitForDelivery(hookd, id, "succeeded").is_null());
@@ -211,11 +213,13 @@ TEST_CASE("events are routed by the endpoints' type filters", "[integration][del
   CHECK(users.count() == 1);
 }
 
-TEST_CASE("https endpoints must present a certificate the system trusts", "[integration][delivery]") {
+TEST_CASE("https endpoints must present a certificate the system trusts",
+          "[integration][delivery]") {
   TempDir dir;
   std::string cert = dir.File("cert.pem"), key = dir.File("key.pem");
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
-                    key + " -out " + cert + " >/dev/null 2>&1";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
+      " -out " + cert + " >/dev/null 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
   httplib::SSLServer tls(cert.c_str(), key.c_str());
   REQUIRE(tls.is_valid());

@@ -3,8 +3,8 @@
 
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -36,11 +36,21 @@ class Hookd {
   }
 
   void Start() {
-    std::vector<std::string> argv = {HOOKD_PATH,       "--listen", "127.0.0.1:" + std::to_string(next_port_),
-                                     "--db",           db_,        "--api-token",
-                                     kToken,           "--retry-schedule", "100ms,200ms,400ms",
-                                     "--timeout",      "2s",       "--shutdown-grace",
-                                     "2s",             "--log-level", "debug"};
+    std::vector<std::string> argv = {HOOKD_PATH,
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(next_port_),
+                                     "--db",
+                                     db_,
+                                     "--api-token",
+                                     kToken,
+                                     "--retry-schedule",
+                                     "100ms,200ms,400ms",
+                                     "--timeout",
+                                     "2s",
+                                     "--shutdown-grace",
+                                     "2s",
+                                     "--log-level",
+                                     "debug"};
     argv.insert(argv.end(), args_.begin(), args_.end());
     process_ = std::make_unique<ChildProcess>(argv, dir_.File("hookd.log"));
     port_ = process_->WaitListening();
@@ -61,8 +71,9 @@ class Hookd {
     if (auth) headers.emplace("Authorization", std::string("Bearer ") + kToken);
     httplib::Result r = method == "GET"      ? cli.Get(path.c_str(), headers)
                         : method == "DELETE" ? cli.Delete(path.c_str(), headers)
-                        : method == "PATCH"  ? cli.Patch(path.c_str(), headers, body, "application/json")
-                                             : cli.Post(path.c_str(), headers, body, "application/json");
+                        : method == "PATCH"
+                            ? cli.Patch(path.c_str(), headers, body, "application/json")
+                            : cli.Post(path.c_str(), headers, body, "application/json");
     ApiReply reply;
     if (!r) return reply;
     reply.status = r->status;

@@ -85,9 +85,12 @@ bool ChildProcess::running() {
   int status = 0;
   pid_t r = waitpid(pid_, &status, WNOHANG);
   if (r == 0) return true;
-  if (WIFEXITED(status)) exit_code_ = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) exit_code_ = 128 + WTERMSIG(status);
-  else exit_code_ = 255;
+  if (WIFEXITED(status))
+    exit_code_ = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    exit_code_ = 128 + WTERMSIG(status);
+  else
+    exit_code_ = 255;
   return false;
 }
 

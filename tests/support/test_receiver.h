@@ -30,15 +30,17 @@ class TestReceiver {
   using Program = std::function<Answer(int n, const ReceivedRequest& r)>;
 
   // Binds `port` (0 = any free port).
-  explicit TestReceiver(Program program = [](int, const ReceivedRequest&) { return Answer{}; },
-                        int port = 0)
+  explicit TestReceiver(
+      Program program = [](int, const ReceivedRequest&) { return Answer{}; }, int port = 0)
       : program_(std::move(program)) {
     server_.set_tcp_nodelay(true);
     server_.set_keep_alive_max_count(100000);
     server_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      ReceivedRequest r{std::chrono::steady_clock::now(), req.get_header_value("webhook-id"),
+      ReceivedRequest r{std::chrono::steady_clock::now(),
+                        req.get_header_value("webhook-id"),
                         req.get_header_value("webhook-timestamp"),
-                        req.get_header_value("webhook-signature"), req.body,
+                        req.get_header_value("webhook-signature"),
+                        req.body,
                         req.get_header_value("content-type")};
       int n;
       {

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "config.h"
+
+#include <catch2/catch.hpp>
 
 using namespace hookline;
 using namespace hookline::sender;
@@ -32,9 +32,9 @@ TEST_CASE("defaults are the embedded quickstart", "[sender][config]") {
 }
 
 TEST_CASE("flags override defaults", "[sender][config]") {
-  auto c = Parse({"--listen", "[::1]:0", "--db", "/tmp/x.db", "--workers", "3", "--timeout", "500ms",
-                  "--retry-schedule", "100ms,200ms", "--retry-jitter", "0", "--max-body", "64KiB",
-                  "--synchronous", "normal", "--api-token", "t"});
+  auto c = Parse({"--listen", "[::1]:0", "--db", "/tmp/x.db", "--workers", "3", "--timeout",
+                  "500ms", "--retry-schedule", "100ms,200ms", "--retry-jitter", "0", "--max-body",
+                  "64KiB", "--synchronous", "normal", "--api-token", "t"});
   REQUIRE(c.ok());
   CHECK(c->listen_host == "::1");
   CHECK(c->listen_port == 0);
@@ -53,16 +53,11 @@ TEST_CASE("bad flags name the flag", "[sender][config]") {
     std::string mentions;
   };
   std::vector<Case> cases = {
-      {{"--listen", "nope"}, "--listen"},
-      {{"--listen", "127.0.0.1:70000"}, "--listen"},
-      {{"--workers", "0"}, "--workers"},
-      {{"--timeout", "5"}, "--timeout"},
-      {{"--timeout", "1ms"}, "--timeout"},
-      {{"--retry-schedule", "5x"}, "--retry-schedule"},
-      {{"--retry-jitter", "1.5"}, "jitter"},
-      {{"--max-body", "0"}, "--max-body"},
-      {{"--max-body", "1GB"}, "--max-body"},
-      {{"--synchronous", "off"}, "--synchronous"},
+      {{"--listen", "nope"}, "--listen"},     {{"--listen", "127.0.0.1:70000"}, "--listen"},
+      {{"--workers", "0"}, "--workers"},      {{"--timeout", "5"}, "--timeout"},
+      {{"--timeout", "1ms"}, "--timeout"},    {{"--retry-schedule", "5x"}, "--retry-schedule"},
+      {{"--retry-jitter", "1.5"}, "jitter"},  {{"--max-body", "0"}, "--max-body"},
+      {{"--max-body", "1GB"}, "--max-body"},  {{"--synchronous", "off"}, "--synchronous"},
       {{"--no-such-flag"}, "--no-such-flag"},
   };
   for (const auto& c : cases) {

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "delivery_policy.h"
+
+#include <catch2/catch.hpp>
 
 using namespace hookline;
 using namespace hookline::sender;
@@ -38,7 +38,8 @@ TEST_CASE("network errors, timeouts, 408, 429 and 5xx are retried on the schedul
   Fixture f;
   AttemptResult net;
   net.error = "connection failed";
-  for (const AttemptResult& r : {net, Http(408), Http(429), Http(500), Http(502), Http(503), Http(599)}) {
+  for (const AttemptResult& r :
+       {net, Http(408), Http(429), Http(500), Http(502), Http(503), Http(599)}) {
     INFO(r.status);
     Decision d = f.Run(r, 1);
     CHECK(d.next == DeliveryStatus::kPending);
@@ -66,9 +67,9 @@ TEST_CASE("other 4xx and redirects fail at once, 410 disables the endpoint", "[s
 TEST_CASE("Retry-After on 429/503 delays at least that long, capped", "[sender][policy]") {
   Fixture f;
   CHECK(f.Run(Http(429, "120")).delay == 120s);
-  CHECK(f.Run(Http(503, "3")).delay == 10s);  // the schedule's delay is longer
+  CHECK(f.Run(Http(503, "3")).delay == 10s);      // the schedule's delay is longer
   CHECK(f.Run(Http(429, "999999")).delay == 1h);  // capped
-  CHECK(f.Run(Http(500, "120")).delay == 10s);   // only 429 and 503 honour it
+  CHECK(f.Run(Http(500, "120")).delay == 10s);    // only 429 and 503 honour it
   CHECK(f.Run(Http(429, "Thu, 01 Jan 2026 00:05:00 GMT")).delay == 5min);
   CHECK(f.Run(Http(429, "garbage")).delay == 10s);
 }

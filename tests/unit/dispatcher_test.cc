@@ -1,11 +1,11 @@
 // The dispatcher against a real SQLite outbox and a fake HTTP transport.
-#include <catch2/catch.hpp>
+#include "dispatcher.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
 
-#include "dispatcher.h"
 #include "hookline/db/sqlite_outbox.h"
 #include "hookline/encoding.h"
 #include "hookline/ids.h"
@@ -120,7 +120,8 @@ TEST_CASE("each attempt is signed afresh over the same id and bytes", "[sender][
   REQUIRE(d.Start().ok());
   std::string event_id = f.Ingest();
   d.Notify();
-  REQUIRE(Eventually([&] { return f.OnlyDelivery(event_id).status == db::DeliveryStatus::kSucceeded; }));
+  REQUIRE(Eventually(
+      [&] { return f.OnlyDelivery(event_id).status == db::DeliveryStatus::kSucceeded; }));
   d.Stop(1s);
 
   auto calls = f.http.calls();
@@ -154,8 +155,9 @@ TEST_CASE("during a rotation both secrets sign", "[sender][dispatcher]") {
   d.Stop(1s);
   Call c = f.http.calls()[0];
   int64_t ts = std::stoll(c.Header("webhook-timestamp"));
-  CHECK(c.Header("webhook-signature") == Signer(next).Sign(event_id, ts, c.body) + " " +
-                                             Signer(*Secret::Parse(kSecret)).Sign(event_id, ts, c.body));
+  CHECK(c.Header("webhook-signature") ==
+        Signer(next).Sign(event_id, ts, c.body) + " " +
+            Signer(*Secret::Parse(kSecret)).Sign(event_id, ts, c.body));
 }
 
 TEST_CASE("attempts stop when the schedule is exhausted", "[sender][dispatcher]") {
@@ -166,7 +168,8 @@ TEST_CASE("attempts stop when the schedule is exhausted", "[sender][dispatcher]"
   REQUIRE(d.Start().ok());
   std::string event_id = f.Ingest();
   d.Notify();
-  REQUIRE(Eventually([&] { return f.OnlyDelivery(event_id).status == db::DeliveryStatus::kFailed; }));
+  REQUIRE(
+      Eventually([&] { return f.OnlyDelivery(event_id).status == db::DeliveryStatus::kFailed; }));
   d.Stop(1s);
   CHECK(f.http.calls().size() == 3);  // 1 + two retries
   CHECK(f.OnlyDelivery(event_id).last_error.find("attempts exhausted") != std::string::npos);
@@ -200,6 +203,7 @@ TEST_CASE("start-up releases what a dead process left inflight", "[sender][dispa
   REQUIRE(f.outbox->ClaimDue(now, 10, now + 3'600'000)->size() == 1);  // an hour-long lease
   Dispatcher d(*f.outbox, f.http, SystemClock::Get(), SystemRandom::Get(), f.options);
   REQUIRE(d.Start().ok());
-  REQUIRE(Eventually([&] { return f.OnlyDelivery(event_id).status == db::DeliveryStatus::kSucceeded; }));
+  REQUIRE(Eventually(
+      [&] { return f.OnlyDelivery(event_id).status == db::DeliveryStatus::kSucceeded; }));
   d.Stop(1s);
 }

@@ -1,7 +1,8 @@
+#include "hookline/encoding.h"
+
 #include <catch2/catch.hpp>
 
 #include "hookline/crypto.h"
-#include "hookline/encoding.h"
 
 using namespace hookline;
 

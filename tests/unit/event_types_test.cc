@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "hookline/event_types.h"
+
+#include <catch2/catch.hpp>
 
 using namespace hookline;
 

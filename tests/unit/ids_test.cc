@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "hookline/ids.h"
 
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 #include <vector>
-
-#include "hookline/ids.h"
 
 using namespace hookline;
 

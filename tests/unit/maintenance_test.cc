@@ -1,8 +1,9 @@
+#include "maintenance.h"
+
 #include <catch2/catch.hpp>
 
 #include "hookline/db/sqlite_outbox.h"
 #include "hookline/ids.h"
-#include "maintenance.h"
 #include "support/temp_dir.h"
 
 using namespace hookline;

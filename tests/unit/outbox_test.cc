@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
@@ -134,8 +133,7 @@ TEST_CASE("idempotency keys replay, conflict on a different body, and ids are un
   CHECK(outbox->ListDeliveries(f)->items.size() == 1);
 }
 
-TEST_CASE("claims lease due deliveries, outcomes and expired leases move them on",
-          "[db][outbox]") {
+TEST_CASE("claims lease due deliveries, outcomes and expired leases move them on", "[db][outbox]") {
   TempDir dir;
   auto outbox = OpenOrDie(dir.File("hookline.db"));
   auto ep = outbox->CreateEndpoint(MakeEndpoint("http://127.0.0.1:9/"));

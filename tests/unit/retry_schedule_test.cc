@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "hookline/retry_schedule.h"
+
+#include <catch2/catch.hpp>
 
 using namespace hookline;
 using namespace std::chrono_literals;
@@ -12,7 +12,8 @@ TEST_CASE("durations parse with units", "[common][retry]") {
   CHECK(*ParseDuration("2h") == 2h);
   CHECK(*ParseDuration("1d") == 24h);
   CHECK(*ParseDuration("0s") == 0ms);
-  for (const char* bad : {"", "s", "5", "5x", "-5s", "1.5s", "5 s", "31d", "99999999999999999999s"}) {
+  for (const char* bad :
+       {"", "s", "5", "5x", "-5s", "1.5s", "5 s", "31d", "99999999999999999999s"}) {
     INFO(bad);
     CHECK_FALSE(ParseDuration(bad).ok());
   }

@@ -26,7 +26,8 @@ TEST_CASE("a Signer reused for many messages agrees with one-off Sign", "[common
   Signer signer(secret);
   for (int i = 0; i < 5; ++i) {
     std::string body = "{\"n\":" + std::to_string(i) + "}";
-    CHECK(signer.Sign("evt_1", 1700000000 + i, body) == Sign(secret, "evt_1", 1700000000 + i, body));
+    CHECK(signer.Sign("evt_1", 1700000000 + i, body) ==
+          Sign(secret, "evt_1", 1700000000 + i, body));
   }
   CHECK(SignedContent("id", 5, "body") == "id.5.body");
 }

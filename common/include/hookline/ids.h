@@ -30,7 +30,7 @@ class IdGenerator {
  private:
   const Clock& clock_;
   std::mutex mu_;
-  int64_t last_ms_ = -1;                // guarded by mu_
+  int64_t last_ms_ = -1;                 // guarded by mu_
   std::array<uint8_t, 10> last_rand_{};  // guarded by mu_
 };
 

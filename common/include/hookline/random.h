@@ -37,10 +37,10 @@ class FakeRandom final : public Random {
 
  private:
   std::mutex mu_;
-  std::deque<uint64_t> u64s_;     // guarded by mu_
-  std::deque<double> doubles_;    // guarded by mu_
-  uint64_t last_u64_ = 0;         // guarded by mu_
-  double last_double_ = 0.5;      // guarded by mu_
+  std::deque<uint64_t> u64s_;   // guarded by mu_
+  std::deque<double> doubles_;  // guarded by mu_
+  uint64_t last_u64_ = 0;       // guarded by mu_
+  double last_double_ = 0.5;    // guarded by mu_
 };
 
 }  // namespace hookline

@@ -17,16 +17,16 @@ namespace hookline {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // the caller's input is wrong; retrying it unchanged won't help
-  kUnauthenticated,    // missing or wrong credentials / signature
-  kPermissionDenied,   // authenticated, but not allowed (e.g. SSRF guard)
-  kNotFound,           // the named thing does not exist
-  kAlreadyExists,      // conflicting state (idempotency key reuse, duplicate id)
-  kFailedPrecondition, // the system is not in a state for this operation
-  kResourceExhausted,  // a limit was hit (size, capacity, rate)
-  kUnavailable,        // transient: retry later (database busy, peer down)
-  kDeadlineExceeded,   // a timeout expired
-  kInternal,           // an invariant broke; a bug or a corrupted store
+  kInvalidArgument,     // the caller's input is wrong; retrying it unchanged won't help
+  kUnauthenticated,     // missing or wrong credentials / signature
+  kPermissionDenied,    // authenticated, but not allowed (e.g. SSRF guard)
+  kNotFound,            // the named thing does not exist
+  kAlreadyExists,       // conflicting state (idempotency key reuse, duplicate id)
+  kFailedPrecondition,  // the system is not in a state for this operation
+  kResourceExhausted,   // a limit was hit (size, capacity, rate)
+  kUnavailable,         // transient: retry later (database busy, peer down)
+  kDeadlineExceeded,    // a timeout expired
+  kInternal,            // an invariant broke; a bug or a corrupted store
 };
 
 // Stable lower-case name, e.g. "invalid_argument"; used in logs and API errors.
@@ -38,9 +38,15 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-  static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
@@ -71,7 +77,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "Result constructed from an OK Status");
   }
@@ -105,8 +111,8 @@ class [[nodiscard]] Result {
 }  // namespace hookline
 
 // Propagates a non-OK Status from an expression to the caller.
-#define HOOKLINE_RETURN_IF_ERROR(expr)        \
-  do {                                        \
-    ::hookline::Status _hl_status = (expr);   \
-    if (!_hl_status.ok()) return _hl_status;  \
+#define HOOKLINE_RETURN_IF_ERROR(expr)       \
+  do {                                       \
+    ::hookline::Status _hl_status = (expr);  \
+    if (!_hl_status.ok()) return _hl_status; \
   } while (false)

@@ -103,11 +103,11 @@ struct Attempt {
 
 struct DeliveryFilter {
   std::optional<DeliveryStatus> status;
-  std::string endpoint_id;  // "" = any
-  std::string event_id;     // "" = any
+  std::string endpoint_id;       // "" = any
+  std::string event_id;          // "" = any
   std::optional<int64_t> since;  // created_at >= since
   std::optional<int64_t> until;  // created_at < until
-  std::string cursor;       // the last id of the previous page
+  std::string cursor;            // the last id of the previous page
   int limit = 50;
 };
 
