@@ -156,6 +156,17 @@ Result<int64_t> ParseTimeParam(std::string_view name, std::string_view text) {
   return ms;
 }
 
+Result<int> ParseLimit(const httplib::Request& req) {
+  if (!req.has_param("limit")) return 50;
+  std::string l = req.get_param_value("limit");
+  int limit = 0;
+  auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), limit);
+  if (ec != std::errc() || p != l.data() + l.size() || limit < 1 || limit > 1000) {
+    return Status::InvalidArgument("'limit' must be 1..1000");
+  }
+  return limit;
+}
+
 Json EndpointJson(const db::Endpoint& e) {
   Json j{{"id", e.id},
          {"url", e.url},

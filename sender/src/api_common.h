@@ -39,6 +39,18 @@ Result<std::optional<bool>> OptionalBool(const Json& body, const char* name);
 // fractions and +hh:mm offsets allowed) -> Unix milliseconds.
 Result<int64_t> ParseTimeParam(std::string_view name, std::string_view text);
 
+// The `limit` query parameter: 1..1000, 50 when absent.
+Result<int> ParseLimit(const httplib::Request& req);
+
+// {"data": [to_json(item)...], "next_cursor": cursor or null}
+template <typename T, typename F>
+Json PageJson(const db::Page<T>& page, F to_json) {
+  Json data = Json::array();
+  for (const auto& item : page.items) data.push_back(to_json(item));
+  return Json{{"data", data},
+              {"next_cursor", page.next_cursor.empty() ? Json(nullptr) : Json(page.next_cursor)}};
+}
+
 Json EndpointJson(const db::Endpoint& e);
 Json DeliveryJson(const db::Delivery& d);
 Json AttemptJson(const db::Attempt& a);

@@ -1,6 +1,4 @@
 // /v1/endpoints
-#include <charconv>
-
 #include "api_common.h"
 #include "api_routes.h"
 #include "hookline/event_types.h"
@@ -86,22 +84,11 @@ void Create(const Context& ctx, const httplib::Request& req, httplib::Response& 
 }
 
 void List(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
-  int limit = 50;
-  if (req.has_param("limit")) {
-    std::string l = req.get_param_value("limit");
-    auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), limit);
-    if (ec != std::errc() || p != l.data() + l.size() || limit < 1 || limit > 1000) {
-      return SendError(res, 400, "invalid_argument", "'limit' must be 1..1000");
-    }
-  }
-  auto page = ctx.outbox.ListEndpoints(req.get_param_value("cursor"), limit);
+  auto limit = ParseLimit(req);
+  if (!limit.ok()) return SendStatus(res, limit.status());
+  auto page = ctx.outbox.ListEndpoints(req.get_param_value("cursor"), *limit);
   if (!page.ok()) return SendStatus(res, page.status());
-  Json data = Json::array();
-  for (const auto& e : page->items) data.push_back(EndpointJson(e));
-  SendJson(
-      res, 200,
-      Json{{"data", data},
-           {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
+  SendJson(res, 200, PageJson(*page, EndpointJson));
 }
 
 void Show(const Context& ctx, const httplib::Request& req, httplib::Response& res) {

@@ -1,6 +1,4 @@
 // /v1/events and /v1/deliveries
-#include <charconv>
-
 #include "api_common.h"
 #include "api_routes.h"
 #include "hookline/crypto.h"
@@ -113,21 +111,12 @@ void ListDeliveries(const Context& ctx, const httplib::Request& req, httplib::Re
     if (!t.ok()) return SendStatus(res, t.status());
     (std::string_view(name) == "since" ? f.since : f.until) = *t;
   }
-  if (req.has_param("limit")) {
-    std::string l = req.get_param_value("limit");
-    auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), f.limit);
-    if (ec != std::errc() || p != l.data() + l.size() || f.limit < 1 || f.limit > 1000) {
-      return SendError(res, 400, "invalid_argument", "'limit' must be 1..1000");
-    }
-  }
+  auto limit = ParseLimit(req);
+  if (!limit.ok()) return SendStatus(res, limit.status());
+  f.limit = *limit;
   auto page = ctx.outbox.ListDeliveries(f);
   if (!page.ok()) return SendStatus(res, page.status());
-  Json data = Json::array();
-  for (const auto& d : page->items) data.push_back(DeliveryJson(d));
-  SendJson(
-      res, 200,
-      Json{{"data", data},
-           {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
+  SendJson(res, 200, PageJson(*page, DeliveryJson));
 }
 
 void GetDelivery(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
