@@ -17,12 +17,12 @@ GroupCommitter::~GroupCommitter() {
 }
 
 Status GroupCommitter::Run(Job job) {
-  Pending pending{std::move(job), Status::Ok(), false};
+  Pending pending{std::move(job), Status::Ok(), false, {}};
   std::unique_lock lock(mu_);
   if (stopping_) return Status::Unavailable("the database writer is shutting down");
   queue_.push_back(&pending);
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return pending.done; });
+  pending.cv.wait(lock, [&] { return pending.done; });
   return pending.result;
 }
 
@@ -50,10 +50,14 @@ void GroupCommitter::Loop() {
     }
     RunGroup(group);
     {
+      // Notified under the lock: a Pending lives on its caller's stack, which may
+      // unwind as soon as the caller can see `done`.
       std::lock_guard lock(mu_);
-      for (Pending* p : group) p->done = true;
+      for (Pending* p : group) {
+        p->done = true;
+        p->cv.notify_one();
+      }
     }
-    done_cv_.notify_all();
     group.clear();
   }
 }

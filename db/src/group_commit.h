@@ -50,7 +50,8 @@ class GroupCommitter {
   struct Pending {
     Job job;
     Status result;
-    bool done = false;
+    bool done = false;           // guarded by mu_
+    std::condition_variable cv;  // wakes only this job's caller
   };
   void Loop();
   void RunGroup(std::deque<Pending*>& group);
@@ -60,7 +61,6 @@ class GroupCommitter {
   std::function<void()> on_commit_failure_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable done_cv_;
   std::deque<Pending*> queue_;   // guarded by mu_
   bool stopping_ = false;        // guarded by mu_
   uint64_t commits_ = 0;         // guarded by mu_

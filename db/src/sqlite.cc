@@ -118,6 +118,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   HOOKLINE_RETURN_IF_ERROR(conn->Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
                                                                : "PRAGMA synchronous=NORMAL"));
   HOOKLINE_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
+  // Each group-commit job runs in a savepoint, whose sub-journal would otherwise
+  // be written to a temp file (measured: ~20 extra pwrite calls per event).
+  HOOKLINE_RETURN_IF_ERROR(conn->Exec("PRAGMA temp_store=MEMORY"));
   return conn;
 }
 

@@ -8,6 +8,9 @@ Result<std::vector<ClaimedDelivery>> SqliteOutbox::ClaimDue(int64_t now, int lim
   std::vector<ClaimedDelivery> claimed;
   Status s = writer_->Run([&](Connection& conn) -> Status {
     claimed.clear();
+    // INDEXED BY below: without statistics the planner prefers deliveries_by_status
+    // and sorts the whole backlog (measured 25 ms per claim at 20k pending, 0.1 ms
+    // on the partial due index, which is already in next_attempt_at order).
     // A lease that ran out belongs to an attempt that never reported (a crash):
     // the delivery is due again. At-least-once, never lost.
     HOOKLINE_RETURN_IF_ERROR(
@@ -17,7 +20,8 @@ Result<std::vector<ClaimedDelivery>> SqliteOutbox::ClaimDue(int64_t now, int lim
             .Run());
     Statement& claim = conn.Cached(
         "UPDATE deliveries SET status = 1, lease_until = ?2, updated_at = ?1 WHERE id IN ("
-        " SELECT d.id FROM deliveries d WHERE d.status = 0 AND d.next_attempt_at <= ?1"
+        " SELECT d.id FROM deliveries d INDEXED BY deliveries_due"
+        " WHERE d.status = 0 AND d.next_attempt_at <= ?1"
         " AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0)"
         " ORDER BY d.next_attempt_at LIMIT ?3) "
         "RETURNING id, event_id, endpoint_id, schedule_step");
@@ -59,7 +63,8 @@ Result<std::optional<int64_t>> SqliteOutbox::NextDueAt() {
   return readers_.With([&](Connection& conn) -> Result<std::optional<int64_t>> {
     // Walks the due index in order and stops at the first enabled endpoint's row.
     Statement& due = conn.Cached(
-        "SELECT d.next_attempt_at FROM deliveries d WHERE d.status = 0 AND EXISTS ("
+        "SELECT d.next_attempt_at FROM deliveries d INDEXED BY deliveries_due "
+        "WHERE d.status = 0 AND EXISTS ("
         " SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0) "
         "ORDER BY d.next_attempt_at LIMIT 1");
     std::optional<int64_t> next;

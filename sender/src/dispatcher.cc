@@ -19,7 +19,12 @@ constexpr milliseconds kMaxIdleWait{5000};
 
 Dispatcher::Dispatcher(db::Outbox& outbox, HttpSender& http, const Clock& clock, Random& random,
                        DispatcherOptions options)
-    : outbox_(outbox), http_(http), clock_(clock), random_(random), options_(std::move(options)) {}
+    : outbox_(outbox),
+      http_(http),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)),
+      refill_at_(MaxOutstanding(options_) / 2) {}
 
 Dispatcher::~Dispatcher() {
   if (scheduler_.joinable()) Stop(milliseconds(0));
@@ -49,14 +54,20 @@ void Dispatcher::Notify() {
   scheduler_cv_.notify_one();
 }
 
+size_t Dispatcher::MaxOutstanding(const DispatcherOptions& o) {
+  return std::max(static_cast<size_t>(o.workers) * 2, static_cast<size_t>(o.claim_batch));
+}
+
 void Dispatcher::SchedulerLoop() {
-  // Claims stay at most about one round of attempts ahead of the workers, so a
-  // claim never waits in the queue for long enough to outlive its lease.
-  const size_t max_outstanding = static_cast<size_t>(options_.workers) * 2;
+  // Claims are taken in batches (one claim costs about as much as completing
+  // one delivery) and topped up when the local queue falls to half, so the
+  // workers never run dry while the claim is in flight. The lease (see
+  // MaxOutstanding) is long enough for the last claim in the queue.
+  const size_t max_outstanding = MaxOutstanding(options_);
   std::unique_lock lock(mu_);
   while (!stopping_) {
     size_t outstanding = queue_.size() + static_cast<size_t>(busy_workers_);
-    if (outstanding >= max_outstanding) {
+    if (outstanding > refill_at_) {
       scheduler_cv_.wait(lock);
       continue;
     }
@@ -86,7 +97,7 @@ void Dispatcher::SchedulerLoop() {
     if (failed) {
       wait = kErrorBackoff;
     } else if (next_due) {
-      // Due now but not claimed (its endpoint's claim raced ours): look again soon.
+      // At least 1 ms: something that fell due between the claim and this read.
       wait = std::clamp(milliseconds(*next_due - clock_.NowUnixMillis()), milliseconds(1),
                         kMaxIdleWait);
     }
@@ -118,6 +129,10 @@ void Dispatcher::WorkerLoop(size_t index) {
     lock.lock();
     --busy_workers_;
     bool give_back = abandon_;
+    // Wake the scheduler only when it has something to do: the queue fell to the
+    // refill mark, or (for Stop) the last attempt ended.
+    bool wake =
+        queue_.size() + static_cast<size_t>(busy_workers_) == refill_at_ || busy_workers_ == 0;
     lock.unlock();
     if (give_back) {
       std::lock_guard olock(outcomes_mu_);
@@ -125,7 +140,7 @@ void Dispatcher::WorkerLoop(size_t index) {
     } else {
       PushOutcome(std::move(outcome));
     }
-    scheduler_cv_.notify_one();
+    if (wake) scheduler_cv_.notify_one();
     lock.lock();
   }
 }

@@ -23,9 +23,9 @@ struct DispatcherOptions {
   int claim_batch = 100;
   RetrySchedule schedule = RetrySchedule::Default();
   std::chrono::milliseconds max_retry_after{3600 * 1000};
-  // How long a claim is ours. Longer than one attempt can take, so a live
-  // attempt is never claimed twice; short enough that after a crash the work
-  // is due again within about a minute.
+  // How long a claim is ours: longer than a claim can wait in the queue plus
+  // its attempt, so live work is never claimed twice. Crash recovery does not
+  // wait for it: a hookd releases abandoned claims at start-up.
   std::chrono::milliseconds lease{60000};
   // How often the watchdog looks for attempts past their timeout.
   std::chrono::milliseconds watchdog_period{100};
@@ -54,6 +54,10 @@ class Dispatcher {
   // every outcome. Nothing is lost: what did not finish is pending again.
   void Stop(std::chrono::milliseconds grace);
 
+  // How many claims may be queued or in flight at once. A claim may wait behind
+  // MaxOutstanding / workers attempts, so the lease must cover that many timeouts.
+  static size_t MaxOutstanding(const DispatcherOptions& options);
+
   // False once the scheduler has stopped (for /readyz).
   bool running() const { return running_.load(); }
   int64_t attempts_made() const { return attempts_made_.load(); }
@@ -71,6 +75,7 @@ class Dispatcher {
   const Clock& clock_;
   Random& random_;
   const DispatcherOptions options_;
+  const size_t refill_at_;  // claim again when queued + in flight falls to this
 
   std::mutex mu_;
   std::condition_variable scheduler_cv_;   // new work, free capacity, or stop

@@ -85,8 +85,10 @@ int main(int argc, char** argv) {
   dispatch_options.workers = c.workers;
   dispatch_options.schedule = c.schedule;
   dispatch_options.max_retry_after = c.max_retry_after;
-  dispatch_options.lease =
-      std::max(std::chrono::milliseconds(60000), c.timeout * 2 + c.connect_timeout);
+  // A claim may wait behind MaxOutstanding / workers attempts, each up to the timeout.
+  size_t waits = Dispatcher::MaxOutstanding(dispatch_options) / static_cast<size_t>(c.workers) + 2;
+  dispatch_options.lease = std::max(std::chrono::milliseconds(60000),
+                                    c.timeout * static_cast<int64_t>(waits) + c.connect_timeout);
   Dispatcher dispatcher(**outbox, *http, SystemClock::Get(), SystemRandom::Get(), dispatch_options);
 
   ApiOptions api_options;
