@@ -117,7 +117,12 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::Open(const std::string& path
   std::unique_ptr<SqliteOutbox> outbox(new SqliteOutbox());
   HOOKLINE_RETURN_IF_ERROR(
       outbox->readers_.Open(path, conn_options, std::max(1, options.read_connections)));
+  HOOKLINE_RETURN_IF_ERROR((*writer)->Exec("PRAGMA wal_autocheckpoint=0"));
+  auto checkpoint_conn = Connection::Open(path, conn_options);
+  if (!checkpoint_conn.ok()) return checkpoint_conn.status();
   outbox->writer_ = std::make_unique<GroupCommitter>(std::move(writer).value(), options.max_batch);
+  outbox->checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_conn).value(),
+                                                         std::chrono::milliseconds(200));
   SqliteOutbox* self = outbox.get();
   outbox->writer_->set_on_commit_failure([self] { self->routes_stale_ = true; });
   return outbox;

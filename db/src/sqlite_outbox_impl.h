@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpointer.h"
 #include "group_commit.h"
 #include "hookline/db/outbox.h"
 #include "hookline/db/sqlite_outbox.h"
@@ -95,8 +96,9 @@ class SqliteOutbox final : public Outbox {
   // Writer-thread only: the enabled endpoints, reloaded after any endpoint write.
   Status LoadRoutesIfStale(Connection& conn);
 
-  std::unique_ptr<GroupCommitter> writer_;
   ReadPool readers_;
+  std::unique_ptr<GroupCommitter> writer_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // WAL checkpoints beside the writer
   // Writer-thread state (touched only inside jobs, which run one at a time).
   std::vector<Route> routes_;
   bool routes_stale_ = true;

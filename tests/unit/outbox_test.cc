@@ -5,6 +5,7 @@
 
 #include "hookline/db/sqlite_outbox.h"
 #include "hookline/ids.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 
 using namespace hookline;
@@ -298,6 +299,20 @@ TEST_CASE("concurrent ingests share commits and none is lost", "[db][outbox][gro
   CHECK(after.writes - before.writes >= 800);
   // Not one fsync per request: concurrent writers shared commits.
   CHECK(after.commits - before.commits < after.writes - before.writes);
+}
+
+TEST_CASE("the WAL is checkpointed into the database in the background", "[db][outbox]") {
+  // The writer's auto-checkpoint is off (it would stall a commit group); if the
+  // background checkpointer did not run, the main file would not grow at all
+  // while the outbox is open: every new page would stay in the WAL.
+  TempDir dir;
+  std::string path = dir.File("hookline.db");
+  auto outbox = OpenOrDie(path);
+  REQUIRE(outbox->CreateEndpoint(MakeEndpoint("http://127.0.0.1:9/")).ok());
+  auto initial = std::filesystem::file_size(path);
+  for (int i = 0; i < 300; ++i) REQUIRE(outbox->Ingest(MakeEvent("grow.db")).ok());
+  CHECK(hookline::testing::Eventually(
+      [&] { return std::filesystem::file_size(path) > initial + 64 * 1024; }));
 }
 
 TEST_CASE("an unopenable path fails cleanly", "[db][outbox]") {
