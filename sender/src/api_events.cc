@@ -166,6 +166,10 @@ void RetryMany(const Context& ctx, const httplib::Request& req, httplib::Respons
     else
       s = t.status();
   }
+  if (s.ok() && !f.endpoint_id.empty()) {
+    // A typo in the id must not read as "nothing to retry".
+    if (auto ep = ctx.outbox.GetEndpoint(f.endpoint_id); !ep.ok()) s = ep.status();
+  }
   if (!s.ok()) return SendStatus(res, s);
   bool dry = dry_run->value_or(false);
   auto n = ctx.outbox.RetryFailed(f, dry, ctx.clock.NowUnixMillis());

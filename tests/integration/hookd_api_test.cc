@@ -223,6 +223,7 @@ TEST_CASE("deliveries: filters and refusals", "[integration][api]") {
   CHECK(hookd.Post("/v1/deliveries/dlv_NOPE/retry", Json::object()).status == 404);
   CHECK(hookd.Post("/v1/deliveries/retry", Json{{"status", "pending"}}).status == 400);
   CHECK(hookd.Post("/v1/deliveries/retry", Json{{"since", "soon"}}).status == 400);
+  CHECK(hookd.Post("/v1/deliveries/retry", Json{{"endpoint_id", "ep_NOPE"}}).status == 404);
   ApiReply dry = hookd.Post("/v1/deliveries/retry", Json{{"dry_run", true}});
   CHECK(dry.status == 200);
   CHECK(dry.body["count"] == 0);
