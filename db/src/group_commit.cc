@@ -2,8 +2,12 @@
 
 namespace hookline::db {
 
-GroupCommitter::GroupCommitter(std::unique_ptr<Connection> conn, int max_batch)
-    : conn_(std::move(conn)), max_batch_(static_cast<size_t>(max_batch < 1 ? 1 : max_batch)) {
+GroupCommitter::GroupCommitter(std::unique_ptr<Connection> conn, int max_batch,
+                               bool synchronous_full)
+    : conn_(std::move(conn)),
+      max_batch_(static_cast<size_t>(max_batch < 1 ? 1 : max_batch)),
+      synchronous_full_(synchronous_full),
+      connection_full_(synchronous_full) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -16,8 +20,8 @@ GroupCommitter::~GroupCommitter() {
   thread_.join();
 }
 
-Status GroupCommitter::Run(Job job) {
-  Pending pending{std::move(job), Status::Ok(), false, {}};
+Status GroupCommitter::Run(Job job, Durability durability) {
+  Pending pending{std::move(job), durability, Status::Ok(), false, {}};
   std::unique_lock lock(mu_);
   if (stopping_) return Status::Unavailable("the database writer is shutting down");
   queue_.push_back(&pending);
@@ -63,6 +67,17 @@ void GroupCommitter::Loop() {
 }
 
 void GroupCommitter::RunGroup(std::deque<Pending*>& group) {
+  bool full = false;
+  for (const Pending* p : group) full |= p->durability == Durability::kPowerLoss;
+  full &= synchronous_full_;
+  if (full != connection_full_) {
+    Status mode = conn_->Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    if (!mode.ok()) {
+      for (Pending* p : group) p->result = mode;
+      return;
+    }
+    connection_full_ = full;
+  }
   Status begin = conn_->Begin();
   if (!begin.ok()) {
     for (Pending* p : group) p->result = begin;

@@ -28,7 +28,15 @@ class GroupCommitter {
  public:
   using Job = std::function<Status(Connection&)>;
 
-  GroupCommitter(std::unique_ptr<Connection> conn, int max_batch);
+  // What a job's commit must survive.
+  enum class Durability {
+    kPowerLoss,     // fsync before the caller returns (what a 2xx to a client promises)
+    kProcessCrash,  // in the OS page cache is enough: losing it costs a redelivery,
+                    // never an acknowledged event (claims, attempt records)
+  };
+
+  // `synchronous_full` false: no group is ever fsynced at commit (--synchronous normal).
+  GroupCommitter(std::unique_ptr<Connection> conn, int max_batch, bool synchronous_full);
   // Finishes the queued jobs, then stops the writer thread.
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
@@ -36,7 +44,9 @@ class GroupCommitter {
 
   // Runs `job` in the next group and blocks until that group committed (OK) or
   // failed (the job's own Status, or the commit's).
-  Status Run(Job job);
+  // A group is committed with synchronous=FULL if any of its jobs needs
+  // kPowerLoss, else NORMAL; an fsync also makes every earlier WAL frame durable.
+  Status Run(Job job, Durability durability = Durability::kPowerLoss);
 
   // Called on the writer thread after a group's commit failed, so that callers
   // can drop caches that assumed the group's writes.
@@ -49,6 +59,7 @@ class GroupCommitter {
  private:
   struct Pending {
     Job job;
+    Durability durability;
     Status result;
     bool done = false;           // guarded by mu_
     std::condition_variable cv;  // wakes only this job's caller
@@ -58,6 +69,8 @@ class GroupCommitter {
 
   std::unique_ptr<Connection> conn_;  // used only on the writer thread
   const size_t max_batch_;
+  const bool synchronous_full_;
+  bool connection_full_ = true;  // the connection's current mode; writer thread only
   std::function<void()> on_commit_failure_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;

@@ -120,7 +120,8 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::Open(const std::string& path
   HOOKLINE_RETURN_IF_ERROR((*writer)->Exec("PRAGMA wal_autocheckpoint=0"));
   auto checkpoint_conn = Connection::Open(path, conn_options);
   if (!checkpoint_conn.ok()) return checkpoint_conn.status();
-  outbox->writer_ = std::make_unique<GroupCommitter>(std::move(writer).value(), options.max_batch);
+  outbox->writer_ = std::make_unique<GroupCommitter>(std::move(writer).value(), options.max_batch,
+                                                     options.synchronous_full);
   outbox->checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_conn).value(),
                                                          std::chrono::milliseconds(200));
   SqliteOutbox* self = outbox.get();
@@ -279,9 +280,11 @@ Result<Endpoint> SqliteOutbox::RotateSecret(std::string_view id, std::string new
 }
 
 Status SqliteOutbox::CheckWritable() {
-  return writer_->Run([](Connection& conn) {
-    return conn.Cached("UPDATE heartbeat SET at = at + 1 WHERE id = 1").Run();
-  });
+  return writer_->Run(
+      [](Connection& conn) {
+        return conn.Cached("UPDATE heartbeat SET at = at + 1 WHERE id = 1").Run();
+      },
+      GroupCommitter::Durability::kProcessCrash);
 }
 
 }  // namespace hookline::db

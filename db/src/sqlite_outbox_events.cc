@@ -224,14 +224,16 @@ Result<int64_t> SqliteOutbox::RetryFailed(const RetryFilter& f, bool dry_run, in
 
 Result<int64_t> SqliteOutbox::PurgeIdempotencyKeys(int64_t before, int limit) {
   int64_t purged = 0;
-  Status s = writer_->Run([&](Connection& conn) -> Status {
-    Statement& st = conn.Cached(
-        "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys "
-        "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)");
-    HOOKLINE_RETURN_IF_ERROR(st.Bind(1, before).Bind(2, limit).Run());
-    purged = st.changes();
-    return Status::Ok();
-  });
+  Status s = writer_->Run(
+      [&](Connection& conn) -> Status {
+        Statement& st = conn.Cached(
+            "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys "
+            "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)");
+        HOOKLINE_RETURN_IF_ERROR(st.Bind(1, before).Bind(2, limit).Run());
+        purged = st.changes();
+        return Status::Ok();
+      },
+      GroupCommitter::Durability::kProcessCrash);
   if (!s.ok()) return s;
   return purged;
 }
