@@ -118,7 +118,11 @@ std::string FormatSpan(int64_t seconds) {
     int64_t rest = seconds % kUnits[i].seconds;
     // A second unit only where the first is coarse enough to hide a lot.
     if (i < 2 && rest / kUnits[i + 1].seconds > 0) {
-      out += " " + std::to_string(rest / kUnits[i + 1].seconds) + kUnits[i + 1].name;
+      // Appended piece by piece: `" " + std::to_string(...)` trips GCC 12's
+      // -Wrestrict false positive at -O3 (GCC bug 105329), breaking Release builds.
+      out += ' ';
+      out += std::to_string(rest / kUnits[i + 1].seconds);
+      out += kUnits[i + 1].name;
     }
     return out;
   }
