@@ -42,7 +42,10 @@ Status Dispatcher::Start() {
   recorder_ = std::thread([this] { RecorderLoop(); });
   for (size_t i = 0; i < sessions_.size(); ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
   scheduler_ = std::thread([this] { SchedulerLoop(); });
-  watchdog_ = std::thread([this] { WatchdogLoop(); });
+  // Sessions are fixed once started, and their Cancel methods are thread-safe.
+  watchdog_ = std::make_unique<PeriodicTask>(options_.watchdog_period, [this] {
+    for (auto& s : sessions_) s->CancelIfOverdue();
+  });
   return Status::Ok();
 }
 
@@ -104,15 +107,6 @@ void Dispatcher::SchedulerLoop() {
     scheduler_cv_.wait_for(lock, wait, [&] { return stopping_ || notified_; });
   }
   running_ = false;
-}
-
-void Dispatcher::WatchdogLoop() {
-  std::unique_lock lock(mu_);
-  while (!watchdog_cv_.wait_for(lock, options_.watchdog_period, [&] { return stopping_; })) {
-    lock.unlock();
-    for (auto& s : sessions_) s->CancelIfOverdue();
-    lock.lock();
-  }
 }
 
 void Dispatcher::WorkerLoop(size_t index) {
@@ -262,9 +256,8 @@ void Dispatcher::Stop(milliseconds grace) {
   }
   scheduler_cv_.notify_all();
   worker_cv_.notify_all();
-  watchdog_cv_.notify_all();
   if (scheduler_.joinable()) scheduler_.join();
-  if (watchdog_.joinable()) watchdog_.join();
+  if (watchdog_) watchdog_->Stop();
   {
     std::lock_guard olock(outcomes_mu_);
     released_.insert(released_.end(), unstarted.begin(), unstarted.end());

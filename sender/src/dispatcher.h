@@ -12,6 +12,7 @@
 
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
+#include "hookline/periodic_task.h"
 #include "hookline/random.h"
 #include "hookline/retry_schedule.h"
 #include "http_sender.h"
@@ -66,7 +67,6 @@ class Dispatcher {
   void SchedulerLoop();
   void WorkerLoop(size_t index);
   void RecorderLoop();
-  void WatchdogLoop();
   db::Outcome Attempt(HttpSession& session, const db::ClaimedDelivery& c);
   void PushOutcome(db::Outcome outcome);
 
@@ -80,7 +80,6 @@ class Dispatcher {
   std::mutex mu_;
   std::condition_variable scheduler_cv_;   // new work, free capacity, or stop
   std::condition_variable worker_cv_;      // queued claims or stop
-  std::condition_variable watchdog_cv_;    // stop
   std::deque<db::ClaimedDelivery> queue_;  // guarded by mu_
   int busy_workers_ = 0;                   // guarded by mu_
   bool notified_ = false;                  // guarded by mu_
@@ -98,7 +97,7 @@ class Dispatcher {
   std::atomic<int64_t> attempts_made_{0};
   std::thread scheduler_;
   std::thread recorder_;
-  std::thread watchdog_;
+  std::unique_ptr<PeriodicTask> watchdog_;  // cancels attempts past their timeout
   std::vector<std::thread> workers_;
 };
 

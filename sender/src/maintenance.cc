@@ -9,24 +9,10 @@ constexpr int kMaxBatchesPerPass = 200;
 }  // namespace
 
 void Maintenance::Start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, interval_, [&] { return stopping_; })) {
-      lock.unlock();
-      RunOnce();
-      lock.lock();
-    }
-  });
+  task_ = std::make_unique<PeriodicTask>(interval_, [this] { RunOnce(); });
 }
 
-void Maintenance::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Maintenance::Stop() { task_.reset(); }
 
 int64_t Maintenance::RunOnce() {
   int64_t before = clock_.NowUnixMillis() - db::kIdempotencyKeyTtl.count();

@@ -2,12 +2,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <memory>
 
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
+#include "hookline/periodic_task.h"
 
 namespace hookline::sender {
 
@@ -30,10 +29,7 @@ class Maintenance {
   db::Outbox& outbox_;
   const Clock& clock_;
   const std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  std::unique_ptr<PeriodicTask> task_;
 };
 
 }  // namespace hookline::sender
