@@ -9,8 +9,6 @@
 namespace hookline::db {
 namespace {
 
-constexpr int kMaxPageSize = 1000;
-
 std::string EncodeFilters(const std::vector<std::string>& filters) {
   return nlohmann::json(filters).dump();
 }
@@ -184,18 +182,7 @@ Result<Page<Endpoint>> SqliteOutbox::ListEndpoints(std::string_view cursor, int 
     Statement& s = conn.Cached("SELECT " HOOKLINE_ENDPOINT_COLUMNS
                                " FROM endpoints WHERE id > ?1 ORDER BY id LIMIT ?2");
     s.Bind(1, cursor).Bind(2, limit + 1);
-    Page<Endpoint> page;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      page.items.push_back(ReadEndpoint(s));
-    }
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.pop_back();
-      page.next_cursor = page.items.back().id;
-    }
-    return page;
+    return ReadPage<Endpoint>(s, limit, ReadEndpoint);
   });
 }
 

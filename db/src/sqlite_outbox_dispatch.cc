@@ -14,9 +14,6 @@ Result<std::vector<ClaimedDelivery>> SqliteOutbox::ClaimDue(int64_t now, int lim
   Status s = writer_->Run(
       [&](Connection& conn) -> Status {
         claimed.clear();
-        // INDEXED BY below: without statistics the planner prefers deliveries_by_status
-        // and sorts the whole backlog (measured 25 ms per claim at 20k pending, 0.1 ms
-        // on the partial due index, which is already in next_attempt_at order).
         // A lease that ran out belongs to an attempt that never reported (a crash):
         // the delivery is due again. At-least-once, never lost.
         HOOKLINE_RETURN_IF_ERROR(
@@ -25,6 +22,9 @@ Result<std::vector<ClaimedDelivery>> SqliteOutbox::ClaimDue(int64_t now, int lim
                     "WHERE status = 1 AND lease_until <= ?1")
                 .Bind(1, now)
                 .Run());
+        // INDEXED BY: without statistics the planner prefers deliveries_by_status and
+        // sorts the whole backlog (measured 25 ms per claim at 20k pending, 0.1 ms on
+        // the partial due index, which is already in next_attempt_at order).
         Statement& claim = conn.Cached(
             "UPDATE deliveries SET status = 1, lease_until = ?2, updated_at = ?1 WHERE id IN ("
             " SELECT d.id FROM deliveries d INDEXED BY deliveries_due"
@@ -61,7 +61,6 @@ Result<std::vector<ClaimedDelivery>> SqliteOutbox::ClaimDue(int64_t now, int lim
           c.secrets.push_back(details.Text(4));
           if (!details.IsNull(5) && details.Int(6) > now) c.secrets.push_back(details.Text(5));
         }
-        details.Reset();
         return Status::Ok();
       },
       GroupCommitter::Durability::kProcessCrash);

@@ -6,8 +6,6 @@
 namespace hookline::db {
 namespace {
 
-constexpr int kMaxPageSize = 1000;
-
 Status NotFoundDelivery(std::string_view id) {
   return Status::NotFound("no delivery with id '" + std::string(id) + "'");
 }
@@ -119,18 +117,7 @@ Result<Page<Delivery>> SqliteOutbox::ListDeliveries(const DeliveryFilter& f) {
     }
     s.Bind(2, f.endpoint_id).Bind(3, f.event_id).Bind(4, f.since).Bind(5, f.until);
     s.Bind(6, f.cursor).Bind(7, limit + 1);
-    Page<Delivery> page;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      page.items.push_back(ReadDelivery(s));
-    }
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.pop_back();
-      page.next_cursor = page.items.back().id;
-    }
-    return page;
+    return ReadPage<Delivery>(s, limit, ReadDelivery);
   });
 }
 

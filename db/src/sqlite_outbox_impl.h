@@ -104,6 +104,27 @@ class SqliteOutbox final : public Outbox {
   bool routes_stale_ = true;
 };
 
+// Largest page a list returns, whatever the caller asks for.
+constexpr int kMaxPageSize = 1000;
+
+// Reads a page from `s`, which was bound to fetch `limit` + 1 rows in id order:
+// the extra row only tells that another page follows.
+template <typename T, typename ReadRow>
+Result<Page<T>> ReadPage(Statement& s, int limit, ReadRow read_row) {
+  Page<T> page;
+  for (;;) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    page.items.push_back(read_row(s));
+  }
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_cursor = page.items.back().id;
+  }
+  return page;
+}
+
 // Row readers shared by the implementation files.
 Endpoint ReadEndpoint(const Statement& s);  // columns as HOOKLINE_ENDPOINT_COLUMNS
 Delivery ReadDelivery(const Statement& s);  // columns as HOOKLINE_DELIVERY_COLUMNS
