@@ -6,7 +6,6 @@
 namespace hookline {
 namespace {
 
-constexpr int64_t kMaxDurationMs = 30LL * 24 * 3600 * 1000;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -16,7 +15,8 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text,
+                                                std::chrono::milliseconds max) {
   std::string_view s = Trim(text);
   size_t digits = 0;
   while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
@@ -45,8 +45,9 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     return Status::InvalidArgument("duration '" + std::string(text) +
                                    "' needs a unit: ms, s, m, h or d");
   }
-  if (n > kMaxDurationMs / scale) {
-    return Status::InvalidArgument("duration '" + std::string(text) + "' exceeds 30 days");
+  if (n > max.count() / scale) {
+    return Status::InvalidArgument("duration '" + std::string(text) + "' exceeds " +
+                                   FormatDuration(max));
   }
   return std::chrono::milliseconds(n * scale);
 }

@@ -13,6 +13,8 @@ Status Migrate(Connection& conn) {
   auto row = current_stmt->Step();
   if (!row.ok()) return row.status();
   int64_t current = current_stmt->Int(0);
+  // A statement left running locks the schema: DROP in a migration would fail.
+  current_stmt->Reset();
   const auto& all = Migrations();
   int64_t newest = all.empty() ? 0 : all.back().version;
   if (current > newest) {

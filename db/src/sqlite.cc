@@ -62,6 +62,9 @@ Statement& Statement::BindNull(int i) {
 Statement& Statement::Bind(int i, const std::optional<int64_t>& v) {
   return v ? Bind(i, *v) : BindNull(i);
 }
+Statement& Statement::Bind(int i, const std::optional<double>& v) {
+  return v ? Bind(i, *v) : BindNull(i);
+}
 Statement& Statement::Bind(int i, const std::optional<std::string>& v) {
   return v ? Bind(i, std::string_view(*v)) : BindNull(i);
 }

@@ -43,6 +43,7 @@ class Statement {
   Statement& BindNull(int i);
   // Binds NULL when the optional is empty.
   Statement& Bind(int i, const std::optional<int64_t>& v);
+  Statement& Bind(int i, const std::optional<double>& v);
   Statement& Bind(int i, const std::optional<std::string>& v);
 
   // Advances: true with a row, false when done, or a Status on error.

@@ -39,6 +39,12 @@ Result<Endpoint> SelectEndpoint(Connection& conn, std::string_view id) {
   return ReadEndpoint(s);
 }
 
+// NULL in the database means "not set", which the structs spell 0.
+template <typename T>
+std::optional<T> NullIfZero(T v) {
+  return v == 0 ? std::nullopt : std::optional<T>(v);
+}
+
 }  // namespace
 
 std::string_view DeliveryStatusName(DeliveryStatus s) {
@@ -51,16 +57,26 @@ std::string_view DeliveryStatusName(DeliveryStatus s) {
       return "succeeded";
     case DeliveryStatus::kFailed:
       return "failed";
+    case DeliveryStatus::kPaused:
+      return "paused";
   }
   return "unknown";
 }
 
 std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name) {
   for (auto s : {DeliveryStatus::kPending, DeliveryStatus::kInflight, DeliveryStatus::kSucceeded,
-                 DeliveryStatus::kFailed}) {
+                 DeliveryStatus::kFailed, DeliveryStatus::kPaused}) {
     if (DeliveryStatusName(s) == name) return s;
   }
   return std::nullopt;
+}
+
+EndpointLimits ReadEndpointLimits(const Statement& s, int first) {
+  EndpointLimits l;
+  if (!s.IsNull(first)) l.rate_limit_per_s = s.Double(first);
+  if (!s.IsNull(first + 1)) l.rate_limit_burst = static_cast<int>(s.Int(first + 1));
+  if (!s.IsNull(first + 2)) l.max_in_flight = static_cast<int>(s.Int(first + 2));
+  return l;
 }
 
 Endpoint ReadEndpoint(const Statement& s) {
@@ -76,6 +92,10 @@ Endpoint ReadEndpoint(const Statement& s) {
   e.disabled_reason = s.Text(8);
   e.created_at = s.Int(9);
   e.updated_at = s.Int(10);
+  e.limits = ReadEndpointLimits(s, 11);
+  e.health.consecutive_failures = static_cast<int>(s.Int(14));
+  e.health.failing_since = s.IsNull(15) ? 0 : s.Int(15);
+  e.health.circuit_open_until = s.Int(16);
   return e;
 }
 
@@ -116,14 +136,20 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::Open(const std::string& path
   HOOKLINE_RETURN_IF_ERROR(
       outbox->readers_.Open(path, conn_options, std::max(1, options.read_connections)));
   HOOKLINE_RETURN_IF_ERROR((*writer)->Exec("PRAGMA wal_autocheckpoint=0"));
-  auto checkpoint_conn = Connection::Open(path, conn_options);
+  ConnectionOptions checkpoint_options = conn_options;
+  checkpoint_options.busy_timeout_ms = 100;  // see Checkpointer: give way, retry later
+  auto checkpoint_conn = Connection::Open(path, checkpoint_options);
   if (!checkpoint_conn.ok()) return checkpoint_conn.status();
   outbox->writer_ = std::make_unique<GroupCommitter>(std::move(writer).value(), options.max_batch,
                                                      options.synchronous_full);
   outbox->checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_conn).value(),
                                                          std::chrono::milliseconds(200));
   SqliteOutbox* self = outbox.get();
-  outbox->writer_->set_on_commit_failure([self] { self->routes_stale_ = true; });
+  // A failed commit undid what jobs did to the writer-thread caches' sources.
+  outbox->writer_->set_on_commit_failure([self] {
+    self->routes_stale_ = true;
+    self->event_purge_cursor_.clear();
+  });
   return outbox;
 }
 
@@ -136,14 +162,14 @@ Result<std::unique_ptr<Outbox>> OpenSqliteOutbox(const std::string& path,
 
 Status SqliteOutbox::LoadRoutesIfStale(Connection& conn) {
   if (!routes_stale_) return Status::Ok();
-  Statement& s =
-      conn.Cached("SELECT id, event_types FROM endpoints WHERE disabled = 0 ORDER BY id");
+  Statement& s = conn.Cached(
+      "SELECT id, event_types, circuit_open_until FROM endpoints WHERE disabled = 0 ORDER BY id");
   std::vector<Route> routes;
   for (;;) {
     auto row = s.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    routes.push_back(Route{s.Text(0), DecodeFilters(s.TextView(1))});
+    routes.push_back(Route{s.Text(0), DecodeFilters(s.TextView(1)), s.Int(2)});
   }
   routes_ = std::move(routes);
   routes_stale_ = false;
@@ -157,7 +183,7 @@ Result<Endpoint> SqliteOutbox::CreateEndpoint(Endpoint e) {
     routes_stale_ = true;
     return conn
         .Cached("INSERT INTO endpoints(" HOOKLINE_ENDPOINT_COLUMNS
-                ") VALUES(?1, ?2, ?3, ?4, ?5, NULL, NULL, ?6, ?7, ?8, ?8)")
+                ") VALUES(?1, ?2, ?3, ?4, ?5, NULL, NULL, ?6, ?7, ?8, ?8, ?9, ?10, ?11, 0, NULL, 0)")
         .Bind(1, e.id)
         .Bind(2, e.url)
         .Bind(3, e.description)
@@ -166,6 +192,9 @@ Result<Endpoint> SqliteOutbox::CreateEndpoint(Endpoint e) {
         .Bind(6, e.disabled ? 1 : 0)
         .Bind(7, e.disabled_reason)
         .Bind(8, e.created_at)
+        .Bind(9, NullIfZero(e.limits.rate_limit_per_s))
+        .Bind(10, NullIfZero<int64_t>(e.limits.rate_limit_burst))
+        .Bind(11, NullIfZero<int64_t>(e.limits.max_in_flight))
         .Run();
   });
   if (!s.ok()) return s;
@@ -196,16 +225,25 @@ Result<Endpoint> SqliteOutbox::UpdateEndpoint(std::string_view id, const Endpoin
     if (patch.url) e.url = *patch.url;
     if (patch.description) e.description = *patch.description;
     if (patch.event_types) e.event_types = *patch.event_types;
+    if (patch.rate_limit_per_s) e.limits.rate_limit_per_s = *patch.rate_limit_per_s;
+    if (patch.rate_limit_burst) e.limits.rate_limit_burst = *patch.rate_limit_burst;
+    if (patch.max_in_flight) e.limits.max_in_flight = *patch.max_in_flight;
+    bool was_disabled = e.disabled;
     if (patch.disabled) {
       e.disabled = *patch.disabled;
       e.disabled_reason =
           e.disabled ? patch.disabled_reason.value_or("disabled by an operator") : "";
+      // An operator who enables an endpoint wants it tried now, not after the
+      // breaker's cool-down or the failure streak that disabled it.
+      if (was_disabled && !e.disabled) e.health = EndpointHealth{};
     }
     e.updated_at = now;
     routes_stale_ = true;
     HOOKLINE_RETURN_IF_ERROR(
         conn.Cached("UPDATE endpoints SET url = ?2, description = ?3, event_types = ?4, "
-                    "disabled = ?5, disabled_reason = ?6, updated_at = ?7 WHERE id = ?1")
+                    "disabled = ?5, disabled_reason = ?6, updated_at = ?7, rate_limit_per_s = ?8, "
+                    "rate_limit_burst = ?9, max_in_flight = ?10, consecutive_failures = ?11, "
+                    "failing_since = ?12, circuit_open_until = ?13 WHERE id = ?1")
             .Bind(1, e.id)
             .Bind(2, e.url)
             .Bind(3, e.description)
@@ -213,12 +251,39 @@ Result<Endpoint> SqliteOutbox::UpdateEndpoint(std::string_view id, const Endpoin
             .Bind(5, e.disabled ? 1 : 0)
             .Bind(6, e.disabled_reason)
             .Bind(7, now)
+            .Bind(8, NullIfZero(e.limits.rate_limit_per_s))
+            .Bind(9, NullIfZero<int64_t>(e.limits.rate_limit_burst))
+            .Bind(10, NullIfZero<int64_t>(e.limits.max_in_flight))
+            .Bind(11, e.health.consecutive_failures)
+            .Bind(12, NullIfZero<int64_t>(e.health.failing_since))
+            .Bind(13, e.health.circuit_open_until)
             .Run());
+    if (was_disabled != e.disabled) {
+      HOOKLINE_RETURN_IF_ERROR(SetEndpointPaused(conn, e.id, e.disabled, now));
+    }
     updated = std::move(e);
     return Status::Ok();
   });
   if (!s.ok()) return s;
   return updated;
+}
+
+Status SqliteOutbox::SetEndpointPaused(Connection& conn, std::string_view id, bool paused,
+                                       int64_t now) {
+  if (paused) {
+    return conn
+        .Cached("UPDATE deliveries SET status = 4, updated_at = ?2 "
+                "WHERE endpoint_id = ?1 AND status = 0")
+        .Bind(1, id)
+        .Bind(2, now)
+        .Run();
+  }
+  return conn
+      .Cached("UPDATE deliveries SET status = 0, next_attempt_at = MAX(next_attempt_at, ?2), "
+              "updated_at = ?2 WHERE endpoint_id = ?1 AND status = 4")
+      .Bind(1, id)
+      .Bind(2, now)
+      .Run();
 }
 
 Status SqliteOutbox::DeleteEndpoint(std::string_view id, int64_t now) {
@@ -232,7 +297,7 @@ Status SqliteOutbox::DeleteEndpoint(std::string_view id, int64_t now) {
         .Cached(
             "UPDATE deliveries SET status = 3, lease_until = NULL, "
             "last_error = 'endpoint deleted', updated_at = ?2 "
-            "WHERE endpoint_id = ?1 AND status IN (0, 1)")
+            "WHERE endpoint_id = ?1 AND status IN (0, 1, 4)")
         .Bind(1, id)
         .Bind(2, now)
         .Run();

@@ -4,12 +4,17 @@
 // they survive a crash of hookd, and what a power loss could undo is a claim or
 // an attempt record, i.e. one more delivery attempt, which at-least-once
 // delivery allows. The next acknowledged ingest's fsync makes them durable too.
+#include <map>
+
 #include "sqlite_outbox_impl.h"
 
 namespace hookline::db {
 
 Result<std::vector<ClaimedDelivery>> SqliteOutbox::ClaimDue(int64_t now, int limit,
-                                                            int64_t lease_until) {
+                                                            int64_t lease_until,
+                                                            const ClaimLimits& limits) {
+  std::map<std::string, int, std::less<>> allowed(limits.per_endpoint.begin(),
+                                                  limits.per_endpoint.end());
   std::vector<ClaimedDelivery> claimed;
   Status s = writer_->Run(
       [&](Connection& conn) -> Status {
@@ -22,45 +27,69 @@ Result<std::vector<ClaimedDelivery>> SqliteOutbox::ClaimDue(int64_t now, int lim
                     "WHERE status = 1 AND lease_until <= ?1")
                 .Bind(1, now)
                 .Run());
-        // INDEXED BY: without statistics the planner prefers deliveries_by_status and
-        // sorts the whole backlog (measured 25 ms per claim at 20k pending, 0.1 ms on
-        // the partial due index, which is already in next_attempt_at order).
-        Statement& claim = conn.Cached(
-            "UPDATE deliveries SET status = 1, lease_until = ?2, updated_at = ?1 WHERE id IN ("
-            " SELECT d.id FROM deliveries d INDEXED BY deliveries_due"
-            " WHERE d.status = 0 AND d.next_attempt_at <= ?1"
-            " AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0)"
-            " ORDER BY d.next_attempt_at LIMIT ?3) "
-            "RETURNING id, event_id, endpoint_id, schedule_step");
-        claim.Bind(1, now).Bind(2, lease_until).Bind(3, limit);
+        // Walks the due index (already in next_attempt_at order, and holding
+        // endpoint_id, so this reads no table rows) and takes what each endpoint's
+        // allowance admits. INDEXED BY: without statistics the planner prefers
+        // deliveries_by_status and sorts the whole backlog (measured 25 ms per
+        // claim at 20k pending, 0.1 ms on the due index).
+        Statement& due = conn.Cached(
+            "SELECT id, endpoint_id FROM deliveries INDEXED BY deliveries_due "
+            "WHERE status = 0 AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2");
+        due.Bind(1, now).Bind(2, limits.max_scan);
+        std::map<std::string, int, std::less<>> taken;
         for (;;) {
-          auto row = claim.Step();
+          if (static_cast<int>(claimed.size()) >= limit) break;
+          auto row = due.Step();
           if (!row.ok()) return row.status();
           if (!*row) break;
+          std::string_view endpoint = due.TextView(1);
+          auto a = allowed.find(endpoint);
+          int allowance = a == allowed.end() ? limits.default_per_endpoint : a->second;
+          auto t = taken.find(endpoint);
+          if (t == taken.end()) t = taken.emplace(std::string(endpoint), 0).first;
+          if (t->second >= allowance) continue;
+          ++t->second;
           ClaimedDelivery c;
-          c.delivery_id = claim.Text(0);
-          c.event_id = claim.Text(1);
-          c.endpoint_id = claim.Text(2);
-          c.attempts_made = static_cast<int>(claim.Int(3));
+          c.delivery_id = due.Text(0);
+          c.endpoint_id = std::string(endpoint);
           claimed.push_back(std::move(c));
         }
+        due.Reset();
+        Statement& mark = conn.Cached(
+            "UPDATE deliveries SET status = 1, lease_until = ?2, updated_at = ?3 "
+            "WHERE id = ?1 AND status = 0 RETURNING event_id, schedule_step");
         Statement& details = conn.Cached(
             "SELECT e.type, e.body, e.created_at, p.url, p.secret, p.previous_secret, "
-            "p.previous_secret_expires_at FROM events e, endpoints p WHERE e.id = ?1 AND p.id = "
-            "?2");
+            "p.previous_secret_expires_at, p.rate_limit_per_s, p.rate_limit_burst, "
+            "p.max_in_flight, p.consecutive_failures, p.failing_since, p.circuit_open_until "
+            "FROM events e, endpoints p WHERE e.id = ?1 AND p.id = ?2");
         for (ClaimedDelivery& c : claimed) {
-          details.Reset();
-          auto row = details.Bind(1, c.event_id).Bind(2, c.endpoint_id).Step();
+          mark.Reset();
+          auto row = mark.Bind(1, c.delivery_id).Bind(2, lease_until).Bind(3, now).Step();
           if (!row.ok()) return row.status();
-          if (!*row)
-            return Status::Internal("claimed delivery " + c.delivery_id + " lost its event");
+          if (!*row) return Status::Internal("due delivery " + c.delivery_id + " vanished");
+          c.event_id = mark.Text(0);
+          c.attempts_made = static_cast<int>(mark.Int(1));
+          mark.Reset();
+          details.Reset();
+          row = details.Bind(1, c.event_id).Bind(2, c.endpoint_id).Step();
+          if (!row.ok()) return row.status();
+          if (!*row) {
+            return Status::Internal("claimed delivery " + c.delivery_id +
+                                    " lost its event or endpoint");
+          }
           c.event_type = details.Text(0);
           c.body = details.Text(1);
           c.event_created_at = details.Int(2);
           c.url = details.Text(3);
           c.secrets.push_back(details.Text(4));
           if (!details.IsNull(5) && details.Int(6) > now) c.secrets.push_back(details.Text(5));
+          c.limits = ReadEndpointLimits(details, 7);
+          c.health.consecutive_failures = static_cast<int>(details.Int(10));
+          c.health.failing_since = details.IsNull(11) ? 0 : details.Int(11);
+          c.health.circuit_open_until = details.Int(12);
         }
+        details.Reset();
         return Status::Ok();
       },
       GroupCommitter::Durability::kProcessCrash);
@@ -118,16 +147,20 @@ Status SqliteOutbox::RecordOutcomes(const std::vector<Outcome>& outcomes) {
                                        .Bind(5, o.attempt.error)
                                        .Bind(6, o.attempt.attempted_at)
                                        .Run());
+          if (o.health) HOOKLINE_RETURN_IF_ERROR(RecordHealth(conn, o));
           if (!o.disable_endpoint_reason.empty()) {
             routes_stale_ = true;
-            HOOKLINE_RETURN_IF_ERROR(
-                conn.Cached(
-                        "UPDATE endpoints SET disabled = 1, disabled_reason = ?2, updated_at = ?3 "
-                        "WHERE id = ?1 AND disabled = 0")
-                    .Bind(1, o.endpoint_id)
-                    .Bind(2, o.disable_endpoint_reason)
-                    .Bind(3, o.attempt.attempted_at)
-                    .Run());
+            Statement& disable = conn.Cached(
+                "UPDATE endpoints SET disabled = 1, disabled_reason = ?2, updated_at = ?3 "
+                "WHERE id = ?1 AND disabled = 0");
+            HOOKLINE_RETURN_IF_ERROR(disable.Bind(1, o.endpoint_id)
+                                         .Bind(2, o.disable_endpoint_reason)
+                                         .Bind(3, o.attempt.attempted_at)
+                                         .Run());
+            if (disable.changes() > 0) {
+              HOOKLINE_RETURN_IF_ERROR(
+                  SetEndpointPaused(conn, o.endpoint_id, true, o.attempt.attempted_at));
+            }
           }
         }
         return Status::Ok();
@@ -135,20 +168,45 @@ Status SqliteOutbox::RecordOutcomes(const std::vector<Outcome>& outcomes) {
       GroupCommitter::Durability::kProcessCrash);
 }
 
-Status SqliteOutbox::ReleaseClaims(const std::vector<std::string>& delivery_ids, int64_t now) {
-  if (delivery_ids.empty()) return Status::Ok();
+Status SqliteOutbox::ReleaseClaims(const std::vector<Release>& releases) {
+  if (releases.empty()) return Status::Ok();
   return writer_->Run(
       [&](Connection& conn) -> Status {
         Statement& release = conn.Cached(
-            "UPDATE deliveries SET status = 0, lease_until = NULL, next_attempt_at = ?2, "
-            "updated_at = ?2 WHERE id = ?1 AND status = 1");
-        for (const std::string& id : delivery_ids) {
+            "UPDATE deliveries SET status = 0, lease_until = NULL, next_attempt_at = ?2 "
+            "WHERE id = ?1 AND status = 1");
+        for (const Release& r : releases) {
           release.Reset();
-          HOOKLINE_RETURN_IF_ERROR(release.Bind(1, id).Bind(2, now).Run());
+          HOOKLINE_RETURN_IF_ERROR(release.Bind(1, r.delivery_id).Bind(2, r.due_at).Run());
         }
         return Status::Ok();
       },
       GroupCommitter::Durability::kProcessCrash);
+}
+
+Status SqliteOutbox::RecordHealth(Connection& conn, const Outcome& o) {
+  const EndpointHealth& h = *o.health;
+  HOOKLINE_RETURN_IF_ERROR(
+      conn.Cached("UPDATE endpoints SET consecutive_failures = ?2, failing_since = ?3, "
+                  "circuit_open_until = ?4 WHERE id = ?1")
+          .Bind(1, o.endpoint_id)
+          .Bind(2, h.consecutive_failures)
+          .Bind(3, h.failing_since == 0 ? std::nullopt : std::optional<int64_t>(h.failing_since))
+          .Bind(4, h.circuit_open_until)
+          .Run());
+  bool opened = h.circuit_open_until > o.attempt.attempted_at;
+  // New deliveries take the breaker's time from the route cache: reload it
+  // when the breaker opens or the endpoint recovers.
+  if (opened || h.consecutive_failures == 0) routes_stale_ = true;
+  if (!opened) return Status::Ok();
+  // The endpoint's backlog waits for the breaker in the database, not in claims
+  // that would only be given back.
+  return conn
+      .Cached("UPDATE deliveries SET next_attempt_at = ?2 "
+              "WHERE endpoint_id = ?1 AND status = 0 AND next_attempt_at < ?2")
+      .Bind(1, o.endpoint_id)
+      .Bind(2, h.circuit_open_until)
+      .Run();
 }
 
 Result<int64_t> SqliteOutbox::ReleaseAllInflight(int64_t now) {

@@ -1,4 +1,6 @@
 // SqliteOutbox: ingest, events, deliveries and operator retries.
+#include <algorithm>
+
 #include "hookline/event_types.h"
 #include "hookline/ids.h"
 #include "sqlite_outbox_impl.h"
@@ -62,14 +64,15 @@ Result<IngestResult> SqliteOutbox::Ingest(const IngestRequest& req) {
     int deliveries = 0;
     Statement& add = conn.Cached(
         "INSERT INTO deliveries(id, event_id, endpoint_id, status, next_attempt_at, created_at, "
-        "updated_at) VALUES(?1, ?2, ?3, 0, ?4, ?4, ?4)");
+        "updated_at) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?5)");
     for (const Route& route : routes_) {
       if (!MatchesEventType(route.filters, req.event.type)) continue;
       add.Reset();
       HOOKLINE_RETURN_IF_ERROR(add.Bind(1, NewId("dlv_"))
                                    .Bind(2, req.event.id)
                                    .Bind(3, route.endpoint_id)
-                                   .Bind(4, req.now)
+                                   .Bind(4, std::max(req.now, route.circuit_open_until))
+                                   .Bind(5, req.now)
                                    .Run());
       ++deliveries;
     }
@@ -246,6 +249,9 @@ Result<Counts> SqliteOutbox::CountDeliveries() {
           break;
         case DeliveryStatus::kFailed:
           c.failed = n;
+          break;
+        case DeliveryStatus::kPaused:
+          c.paused = n;
           break;
       }
     }

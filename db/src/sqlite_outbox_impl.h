@@ -53,6 +53,7 @@ class ReadPool {
 struct Route {
   std::string endpoint_id;
   std::vector<std::string> filters;
+  int64_t circuit_open_until = 0;  // new deliveries wait for the breaker, not claim and wait
 };
 
 class SqliteOutbox final : public Outbox {
@@ -78,14 +79,16 @@ class SqliteOutbox final : public Outbox {
   Result<Delivery> RetryDelivery(std::string_view id, int64_t now) override;
   Result<int64_t> RetryFailed(const RetryFilter& filter, bool dry_run, int64_t now) override;
 
-  Result<std::vector<ClaimedDelivery>> ClaimDue(int64_t now, int limit,
-                                                int64_t lease_until) override;
+  Result<std::vector<ClaimedDelivery>> ClaimDue(int64_t now, int limit, int64_t lease_until,
+                                                const ClaimLimits& limits) override;
   Result<std::optional<int64_t>> NextDueAt() override;
   Status RecordOutcomes(const std::vector<Outcome>& outcomes) override;
-  Status ReleaseClaims(const std::vector<std::string>& delivery_ids, int64_t now) override;
+  Status ReleaseClaims(const std::vector<Release>& releases) override;
   Result<int64_t> ReleaseAllInflight(int64_t now) override;
 
   Result<int64_t> PurgeIdempotencyKeys(int64_t before, int limit) override;
+  Result<int64_t> PurgeHistory(int64_t succeeded_before, int64_t failed_before,
+                               int limit) override;
   Result<Counts> CountDeliveries() override;
   Result<std::vector<FailingEndpoint>> FailingEndpoints(int limit) override;
   OutboxStats Stats() override { return {writer_->commits(), writer_->jobs_committed()}; }
@@ -95,6 +98,12 @@ class SqliteOutbox final : public Outbox {
   SqliteOutbox() = default;
   // Writer-thread only: the enabled endpoints, reloaded after any endpoint write.
   Status LoadRoutesIfStale(Connection& conn);
+  // Writer-thread only: disabling pauses the endpoint's pending deliveries,
+  // enabling resumes them (due no earlier than `now`).
+  Status SetEndpointPaused(Connection& conn, std::string_view id, bool paused, int64_t now);
+  // Writer-thread only: stores an outcome's endpoint health; an opened breaker
+  // defers the endpoint's pending deliveries to its end.
+  Status RecordHealth(Connection& conn, const Outcome& o);
 
   ReadPool readers_;
   std::unique_ptr<GroupCommitter> writer_;
@@ -102,6 +111,7 @@ class SqliteOutbox final : public Outbox {
   // Writer-thread state (touched only inside jobs, which run one at a time).
   std::vector<Route> routes_;
   bool routes_stale_ = true;
+  std::string event_purge_cursor_;  // PurgeHistory's walk over events, by id
 };
 
 // Largest page a list returns, whatever the caller asks for.
@@ -127,12 +137,15 @@ Result<Page<T>> ReadPage(Statement& s, int limit, ReadRow read_row) {
 
 // Row readers shared by the implementation files.
 Endpoint ReadEndpoint(const Statement& s);  // columns as HOOKLINE_ENDPOINT_COLUMNS
+// rate_limit_per_s, rate_limit_burst, max_in_flight from column `first` on.
+EndpointLimits ReadEndpointLimits(const Statement& s, int first);
 Delivery ReadDelivery(const Statement& s);  // columns as HOOKLINE_DELIVERY_COLUMNS
 // Macros, not constants, so that SQL stays a single string literal (the
 // statement cache keys on it).
 #define HOOKLINE_ENDPOINT_COLUMNS                                                            \
   "id, url, description, event_types, secret, previous_secret, previous_secret_expires_at, " \
-  "disabled, disabled_reason, created_at, updated_at"
+  "disabled, disabled_reason, created_at, updated_at, rate_limit_per_s, rate_limit_burst, "  \
+  "max_in_flight, consecutive_failures, failing_since, circuit_open_until"
 #define HOOKLINE_DELIVERY_COLUMNS                                                                \
   "id, event_id, endpoint_id, status, attempts, next_attempt_at, last_status_code, last_error, " \
   "created_at, updated_at"

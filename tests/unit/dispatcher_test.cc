@@ -200,7 +200,7 @@ TEST_CASE("start-up releases what a dead process left inflight", "[sender][dispa
   f.AddEndpoint(kSecret);
   std::string event_id = f.Ingest();
   int64_t now = SystemClock::Get().NowUnixMillis();
-  REQUIRE(f.outbox->ClaimDue(now, 10, now + 3'600'000)->size() == 1);  // an hour-long lease
+  REQUIRE(f.outbox->ClaimDue(now, 10, now + 3'600'000, {})->size() == 1);  // an hour-long lease
   Dispatcher d(*f.outbox, f.http, SystemClock::Get(), SystemRandom::Get(), f.options);
   REQUIRE(d.Start().ok());
   REQUIRE(Eventually(

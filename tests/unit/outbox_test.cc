@@ -142,9 +142,9 @@ TEST_CASE("claims lease due deliveries, outcomes and expired leases move them on
   auto ev = outbox->Ingest(MakeEvent("a.b"));
   REQUIRE(ev.ok());
 
-  CHECK(outbox->ClaimDue(kNow - 1, 10, kNow + 1000)->empty());  // not due yet
+  CHECK(outbox->ClaimDue(kNow - 1, 10, kNow + 1000, {})->empty());  // not due yet
   CHECK(**outbox->NextDueAt() == kNow);
-  auto claimed = outbox->ClaimDue(kNow, 10, kNow + 1000);
+  auto claimed = outbox->ClaimDue(kNow, 10, kNow + 1000, {});
   REQUIRE(claimed.ok());
   REQUIRE(claimed->size() == 1);
   const ClaimedDelivery& c = claimed->front();
@@ -152,11 +152,11 @@ TEST_CASE("claims lease due deliveries, outcomes and expired leases move them on
   CHECK(c.event_type == "a.b");
   CHECK(c.secrets.size() == 1);
   CHECK(c.attempts_made == 0);
-  CHECK(outbox->ClaimDue(kNow, 10, kNow + 1000)->empty());  // leased
+  CHECK(outbox->ClaimDue(kNow, 10, kNow + 1000, {})->empty());  // leased
   CHECK(outbox->GetDelivery(c.delivery_id)->status == DeliveryStatus::kInflight);
 
   // The lease runs out (the process died): due again.
-  auto reclaimed = outbox->ClaimDue(kNow + 1000, 10, kNow + 2000);
+  auto reclaimed = outbox->ClaimDue(kNow + 1000, 10, kNow + 2000, {});
   REQUIRE(reclaimed->size() == 1);
 
   Outcome retry;
@@ -175,7 +175,7 @@ TEST_CASE("claims lease due deliveries, outcomes and expired leases move them on
   CHECK(d->last_status_code == 503);
   CHECK(**outbox->NextDueAt() == kNow + 5000);
 
-  auto second = outbox->ClaimDue(kNow + 5000, 10, kNow + 6000);
+  auto second = outbox->ClaimDue(kNow + 5000, 10, kNow + 6000, {});
   REQUIRE(second->size() == 1);
   CHECK(second->front().attempts_made == 1);
   Outcome fail = retry;
@@ -199,7 +199,7 @@ TEST_CASE("claims lease due deliveries, outcomes and expired leases move them on
   CHECK(retried->status == DeliveryStatus::kPending);
   CHECK(outbox->RetryDelivery(c.delivery_id, kNow).status().code() ==
         StatusCode::kFailedPrecondition);
-  auto third = outbox->ClaimDue(kNow + 7000, 10, kNow + 8000);
+  auto third = outbox->ClaimDue(kNow + 7000, 10, kNow + 8000, {});
   REQUIRE(third->size() == 1);
   CHECK(third->front().attempts_made == 0);  // a fresh schedule
   CHECK(third->front().event_id == c.event_id);
@@ -213,11 +213,11 @@ TEST_CASE("deliveries of a disabled endpoint wait without being claimed", "[db][
   EndpointPatch disable;
   disable.disabled = true;
   REQUIRE(outbox->UpdateEndpoint(ep->id, disable, kNow).ok());
-  CHECK(outbox->ClaimDue(kNow, 10, kNow + 1000)->empty());
+  CHECK(outbox->ClaimDue(kNow, 10, kNow + 1000, {})->empty());
   CHECK_FALSE(outbox->NextDueAt()->has_value());
   disable.disabled = false;
   REQUIRE(outbox->UpdateEndpoint(ep->id, disable, kNow).ok());
-  CHECK(outbox->ClaimDue(kNow, 10, kNow + 1000)->size() == 1);
+  CHECK(outbox->ClaimDue(kNow, 10, kNow + 1000, {})->size() == 1);
 }
 
 TEST_CASE("bulk retry re-drives failed deliveries by endpoint, with a dry run", "[db][outbox]") {
@@ -226,7 +226,7 @@ TEST_CASE("bulk retry re-drives failed deliveries by endpoint, with a dry run", 
   auto a = outbox->CreateEndpoint(MakeEndpoint("http://127.0.0.1:9/a"));
   auto b = outbox->CreateEndpoint(MakeEndpoint("http://127.0.0.1:9/b"));
   for (int i = 0; i < 3; ++i) REQUIRE(outbox->Ingest(MakeEvent("x.y")).ok());
-  auto claimed = outbox->ClaimDue(kNow, 100, kNow + 1000);
+  auto claimed = outbox->ClaimDue(kNow, 100, kNow + 1000, {});
   REQUIRE(claimed->size() == 6);
   std::vector<Outcome> outcomes;
   for (const auto& c : *claimed) {
@@ -265,14 +265,14 @@ TEST_CASE("a reopened database keeps everything, start-up releases abandoned cla
     auto outbox = OpenOrDie(path);
     REQUIRE(outbox->CreateEndpoint(MakeEndpoint("http://127.0.0.1:9/")).ok());
     REQUIRE(outbox->Ingest(MakeEvent("a.b")).ok());
-    auto claimed = outbox->ClaimDue(kNow, 10, kNow + 60'000);
+    auto claimed = outbox->ClaimDue(kNow, 10, kNow + 60'000, {});
     REQUIRE(claimed->size() == 1);
     delivery_id = claimed->front().delivery_id;
   }
   auto outbox = OpenOrDie(path);  // migrations run again: a no-op
   CHECK(outbox->GetDelivery(delivery_id)->status == DeliveryStatus::kInflight);
   CHECK(*outbox->ReleaseAllInflight(kNow + 1) == 1);
-  CHECK(outbox->ClaimDue(kNow + 1, 10, kNow + 2)->size() == 1);
+  CHECK(outbox->ClaimDue(kNow + 1, 10, kNow + 2, {})->size() == 1);
   CHECK(outbox->CheckWritable().ok());
 }
 

@@ -12,9 +12,13 @@
 
 namespace hookline {
 
+constexpr std::chrono::milliseconds kMaxRetryDuration{30LL * 24 * 3600 * 1000};
+
 // Parses "250ms", "5s", "5m", "2h", "1d" (a non-negative integer and a unit).
-// InvalidArgument on anything else, including overflow past 30 days.
-Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+// InvalidArgument on anything else, including durations past `max` (30 days
+// suits delays; retention periods pass a larger one).
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text,
+                                                std::chrono::milliseconds max = kMaxRetryDuration);
 // The inverse for display: the largest unit that divides exactly ("5m", "1500ms").
 std::string FormatDuration(std::chrono::milliseconds d);
 

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hookline/status.h"
@@ -27,9 +28,27 @@ namespace hookline::db {
 // first answer; after it the key may be used afresh.
 constexpr std::chrono::milliseconds kIdempotencyKeyTtl{24LL * 3600 * 1000};
 
-enum class DeliveryStatus { kPending = 0, kInflight = 1, kSucceeded = 2, kFailed = 3 };
+// kPaused: waiting like kPending, but its endpoint is disabled; enabling the
+// endpoint makes it pending again.
+enum class DeliveryStatus { kPending = 0, kInflight = 1, kSucceeded = 2, kFailed = 3, kPaused = 4 };
 std::string_view DeliveryStatusName(DeliveryStatus s);
 std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name);
+
+// What the dispatcher knows of an endpoint's recent attempts. It writes this
+// only when it changes, so the success path of a healthy endpoint costs nothing.
+struct EndpointHealth {
+  int consecutive_failures = 0;
+  int64_t failing_since = 0;       // first failure since the last success; 0 = none
+  int64_t circuit_open_until = 0;  // the breaker is open before this time
+};
+
+// Per-endpoint delivery limits. Zero means "not set": no rate limit, hookd's
+// default concurrency.
+struct EndpointLimits {
+  double rate_limit_per_s = 0;  // sustained attempts per second
+  int rate_limit_burst = 0;     // attempts allowed at once after a quiet spell
+  int max_in_flight = 0;        // concurrent attempts
+};
 
 struct Endpoint {
   std::string id;
@@ -41,17 +60,24 @@ struct Endpoint {
   int64_t previous_secret_expires_at = 0;
   bool disabled = false;
   std::string disabled_reason;
+  EndpointLimits limits;
+  EndpointHealth health;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
 
-// Fields left empty are not changed.
+// Fields left empty are not changed. Disabling pauses the endpoint's pending
+// deliveries; enabling makes them pending again and clears its health record.
 struct EndpointPatch {
   std::optional<std::string> url;
   std::optional<std::string> description;
   std::optional<std::vector<std::string>> event_types;
   std::optional<bool> disabled;
   std::optional<std::string> disabled_reason;
+  // 0 clears a limit.
+  std::optional<double> rate_limit_per_s;
+  std::optional<int> rate_limit_burst;
+  std::optional<int> max_in_flight;
 };
 
 template <typename T>
@@ -129,6 +155,23 @@ struct ClaimedDelivery {
   std::vector<std::string> secrets;  // current first; previous while its grace runs
   int attempts_made = 0;             // in the current run (the schedule position)
   int64_t event_created_at = 0;
+  EndpointLimits limits;   // the endpoint's, as stored now
+  EndpointHealth health;   // as last written by a dispatcher (seeds one after a restart)
+};
+
+// Which due deliveries a claim may take: at most `per_endpoint[id]` (or
+// `default_per_endpoint`) for each endpoint, so one endpoint at its limit cannot
+// fill the claim. The claim stops after looking at `max_scan` due deliveries.
+struct ClaimLimits {
+  int default_per_endpoint = 1 << 30;
+  std::vector<std::pair<std::string, int>> per_endpoint;
+  int max_scan = 5000;
+};
+
+// Gives a claim back without counting an attempt: pending again, due at `due_at`.
+struct Release {
+  std::string delivery_id;
+  int64_t due_at = 0;
 };
 
 // The result of one attempt, and what happens next.
@@ -139,10 +182,14 @@ struct Outcome {
   DeliveryStatus next_status = DeliveryStatus::kPending;  // pending = retry at next_attempt_at
   int64_t next_attempt_at = 0;
   std::string disable_endpoint_reason;  // non-empty: disable the endpoint (e.g. 410 Gone)
+  // Set when the endpoint's health changed. A circuit_open_until in the future
+  // also moves the endpoint's pending deliveries that fall due before it to it,
+  // so they wait without being claimed (and without spending attempts).
+  std::optional<EndpointHealth> health;
 };
 
 struct Counts {
-  int64_t pending = 0, inflight = 0, succeeded = 0, failed = 0;
+  int64_t pending = 0, inflight = 0, succeeded = 0, failed = 0, paused = 0;
   std::optional<int64_t> oldest_due_at;  // the earliest next_attempt_at among pending
 };
 
@@ -193,17 +240,18 @@ class Outbox {
   virtual Result<int64_t> RetryFailed(const RetryFilter& filter, bool dry_run, int64_t now) = 0;
 
   // Dispatcher side. Claims up to `limit` pending deliveries due at `now`
-  // (oldest due first) whose endpoint is enabled, marking them inflight until
+  // (oldest due first, within `limits`), marking them inflight until
   // `lease_until`; a delivery whose lease runs out is due again.
   virtual Result<std::vector<ClaimedDelivery>> ClaimDue(int64_t now, int limit,
-                                                        int64_t lease_until) = 0;
+                                                        int64_t lease_until,
+                                                        const ClaimLimits& limits) = 0;
   // The earliest next_attempt_at among pending deliveries, or the earliest
   // lease expiry among inflight ones; nullopt when there is no work at all.
   virtual Result<std::optional<int64_t>> NextDueAt() = 0;
   // Records attempts and their consequences, all in one transaction.
   virtual Status RecordOutcomes(const std::vector<Outcome>& outcomes) = 0;
-  // Gives claims back (pending, due at `now`) without counting an attempt.
-  virtual Status ReleaseClaims(const std::vector<std::string>& delivery_ids, int64_t now) = 0;
+  // Gives claims back without counting an attempt.
+  virtual Status ReleaseClaims(const std::vector<Release>& releases) = 0;
   // At start-up of the single process that owns the store: every inflight
   // delivery was abandoned by a dead process and is due now. Returns how many.
   virtual Result<int64_t> ReleaseAllInflight(int64_t now) = 0;
@@ -211,6 +259,13 @@ class Outbox {
   // Deletes up to `limit` idempotency keys created before `before`; returns how
   // many. Small batches keep the writer free for ingest.
   virtual Result<int64_t> PurgeIdempotencyKeys(int64_t before, int limit) = 0;
+  // Retention: deletes up to `limit` deliveries (with their attempts) that
+  // succeeded before `succeeded_before` or failed before `failed_before`, then
+  // events older than `succeeded_before` that no delivery refers to any more.
+  // Returns how many rows of deliveries and events went. Small batches keep the
+  // writer free for ingest and delivery.
+  virtual Result<int64_t> PurgeHistory(int64_t succeeded_before, int64_t failed_before,
+                                       int limit) = 0;
 
   virtual Result<Counts> CountDeliveries() = 0;
   // Endpoints with the most failed deliveries, most first.
