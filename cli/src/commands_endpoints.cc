@@ -18,8 +18,18 @@ std::string EventTypes(const Json& e) {
   return out;
 }
 
+std::string CircuitState(const Json& e) {
+  const Json& c = e.contains("circuit") && e["circuit"].is_object() ? e["circuit"] : Json();
+  std::string state = c.is_object() ? Str(c, "state") : "";
+  return state.empty() ? "closed" : state;
+}
+
 Cell EndpointState(const Json& e) {
-  if (!e.value("disabled", false)) return StatusCell("enabled");
+  if (!e.value("disabled", false)) {
+    std::string circuit = CircuitState(e);
+    if (circuit == "closed") return StatusCell("enabled");
+    return Cell("enabled, circuit " + circuit, "33");
+  }
   Cell c = StatusCell("disabled");
   if (std::string why = Str(e, "disabled_reason"); !why.empty()) c.text += ": " + why;
   return c;
@@ -32,6 +42,33 @@ void PrintEndpoint(Context& ctx, const Json& e) {
   f.Add("description", Str(e, "description"));
   f.Add("event types", EventTypes(e));
   f.Add("status", EndpointState(e));
+  if (e.contains("circuit") && e["circuit"].is_object()) {
+    const Json& c = e["circuit"];
+    std::string text = CircuitState(e);
+    if (int n = c.value("consecutive_failures", 0); n > 0) {
+      text += ", " + std::to_string(n) + " failures in a row since " +
+              FormatWhen(Str(c, "failing_since"), ctx.now_ms);
+    }
+    if (std::string until = Str(c, "open_until"); !until.empty()) {
+      text += "; holds deliveries until " + FormatWhen(until, ctx.now_ms);
+    }
+    f.Add("circuit", text);
+  }
+  std::string limits;
+  auto limit = [&](const char* key, const char* label) {
+    if (e.contains(key) && e[key].is_number()) {
+      double v = e[key].get<double>();
+      // 5, not 5.0: the store keeps rates as reals.
+      std::string text = v == static_cast<double>(static_cast<int64_t>(v))
+                             ? std::to_string(static_cast<int64_t>(v))
+                             : e[key].dump();
+      limits += (limits.empty() ? "" : ", ") + std::string(label) + " " + text;
+    }
+  };
+  limit("rate_limit_per_s", "rate/s");
+  limit("rate_limit_burst", "burst");
+  limit("max_in_flight", "in flight");
+  f.Add("limits", limits.empty() ? "hookd's defaults" : limits);
   f.Add("created", FormatWhen(Str(e, "created_at"), ctx.now_ms));
   f.Add("updated", FormatWhen(Str(e, "updated_at"), ctx.now_ms));
   if (std::string until = Str(e, "previous_secret_expires_at"); !until.empty()) {

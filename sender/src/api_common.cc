@@ -1,5 +1,7 @@
 #include "api_common.h"
 
+#include "endpoint_gate.h"
+
 #include <charconv>
 #include <ctime>
 
@@ -167,13 +169,28 @@ Result<int> ParseLimit(const httplib::Request& req) {
   return limit;
 }
 
-Json EndpointJson(const db::Endpoint& e) {
+Json EndpointJson(const db::Endpoint& e, int breaker_threshold, int64_t now) {
+  auto time_or_null = [](int64_t t) {
+    return t == 0 ? Json(nullptr) : Json(FormatRfc3339(FromUnixMillis(t)));
+  };
+  auto zero_null = [](auto v) { return v == 0 ? Json(nullptr) : Json(v); };
+  CircuitState circuit = CircuitStateOf(e.health, breaker_threshold, now);
   Json j{{"id", e.id},
          {"url", e.url},
          {"description", e.description},
          {"event_types", e.event_types},
          {"disabled", e.disabled},
          {"disabled_reason", e.disabled ? Json(e.disabled_reason) : Json(nullptr)},
+         {"rate_limit_per_s", zero_null(e.limits.rate_limit_per_s)},
+         {"rate_limit_burst", zero_null(e.limits.rate_limit_burst)},
+         {"max_in_flight", zero_null(e.limits.max_in_flight)},
+         {"circuit",
+          {{"state", CircuitStateName(circuit)},
+           {"consecutive_failures", e.health.consecutive_failures},
+           {"failing_since", time_or_null(e.health.failing_since)},
+           {"open_until",
+            circuit == CircuitState::kOpen ? time_or_null(e.health.circuit_open_until)
+                                           : Json(nullptr)}}},
          {"created_at", FormatRfc3339(FromUnixMillis(e.created_at))},
          {"updated_at", FormatRfc3339(FromUnixMillis(e.updated_at))}};
   if (!e.previous_secret.empty()) {

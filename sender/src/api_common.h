@@ -51,7 +51,9 @@ Json PageJson(const db::Page<T>& page, F to_json) {
               {"next_cursor", page.next_cursor.empty() ? Json(nullptr) : Json(page.next_cursor)}};
 }
 
-Json EndpointJson(const db::Endpoint& e);
+// The endpoint as the API shows it; its circuit state as the dispatcher sees it
+// with `breaker_threshold` at `now`. Never the secret.
+Json EndpointJson(const db::Endpoint& e, int breaker_threshold, int64_t now);
 Json DeliveryJson(const db::Delivery& d);
 Json AttemptJson(const db::Attempt& a);
 

@@ -30,6 +30,52 @@ Result<std::vector<std::string>> ParseFilters(const Json& body) {
   return out;
 }
 
+// Bounds that catch typos (a rate of 1e9/s) without limiting real use.
+constexpr double kMaxRatePerSecond = 100000;
+constexpr int kMaxBurst = 100000;
+constexpr int kMaxInFlight = 1024;
+
+// rate_limit_per_s, rate_limit_burst and max_in_flight as a patch: absent
+// fields stay unset, null sets 0 (no limit / hookd's default).
+Result<db::EndpointPatch> ParseLimits(const Json& body) {
+  db::EndpointPatch p;
+  if (auto it = body.find("rate_limit_per_s"); it != body.end()) {
+    if (it->is_null()) {
+      p.rate_limit_per_s = 0;
+    } else if (!it->is_number() || it->get<double>() <= 0 ||
+               it->get<double>() > kMaxRatePerSecond) {
+      return Status::InvalidArgument("'rate_limit_per_s' must be a number > 0 and <= " +
+                                     std::to_string(static_cast<int>(kMaxRatePerSecond)) +
+                                     ", or null for no limit");
+    } else {
+      p.rate_limit_per_s = it->get<double>();
+    }
+  }
+  struct IntLimit {
+    const char* name;
+    int max;
+    std::optional<int>* field;
+  };
+  for (IntLimit f : {IntLimit{"rate_limit_burst", kMaxBurst, &p.rate_limit_burst},
+                     IntLimit{"max_in_flight", kMaxInFlight, &p.max_in_flight}}) {
+    auto it = body.find(f.name);
+    if (it == body.end()) continue;
+    if (it->is_null()) {
+      *f.field = 0;
+    } else if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > f.max) {
+      return Status::InvalidArgument(std::string("'") + f.name + "' must be an integer 1.." +
+                                     std::to_string(f.max) + ", or null for the default");
+    } else {
+      *f.field = static_cast<int>(it->get<int64_t>());
+    }
+  }
+  return p;
+}
+
+Json ShowEndpoint(const Context& ctx, const db::Endpoint& e) {
+  return EndpointJson(e, ctx.options.breaker_threshold, ctx.clock.NowUnixMillis());
+}
+
 Status ValidateUrl(const std::string& url) {
   auto parsed = ParseUrl(url);
   return parsed.ok() ? Status::Ok() : parsed.status();
@@ -46,7 +92,8 @@ Status ValidateDescription(const std::optional<std::string>& d) {
 void Create(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto body = ParseObjectBody(req, res);
   if (!body) return;
-  Status s = CheckFields(*body, {"url", "event_types", "secret", "description", "disabled"});
+  Status s = CheckFields(*body, {"url", "event_types", "secret", "description", "disabled",
+                                 "rate_limit_per_s", "rate_limit_burst", "max_in_flight"});
   auto url = OptionalString(*body, "url");
   auto secret_text = OptionalString(*body, "secret");
   auto description = OptionalString(*body, "description");
@@ -60,6 +107,13 @@ void Create(const Context& ctx, const httplib::Request& req, httplib::Response& 
   if (s.ok()) s = ValidateUrl(**url);
   if (s.ok()) s = ValidateDescription(*description);
   db::Endpoint e;
+  auto limits = ParseLimits(*body);
+  if (s.ok()) s = limits.status();
+  if (s.ok()) {
+    e.limits.rate_limit_per_s = limits->rate_limit_per_s.value_or(0);
+    e.limits.rate_limit_burst = limits->rate_limit_burst.value_or(0);
+    e.limits.max_in_flight = limits->max_in_flight.value_or(0);
+  }
   if (s.ok() && *secret_text) {
     auto secret = Secret::Parse(**secret_text);
     if (secret.ok()) {
@@ -78,7 +132,7 @@ void Create(const Context& ctx, const httplib::Request& req, httplib::Response& 
   e.created_at = ctx.clock.NowUnixMillis();
   auto created = ctx.outbox.CreateEndpoint(e);
   if (!created.ok()) return SendStatus(res, created.status());
-  Json out = EndpointJson(*created);
+  Json out = ShowEndpoint(ctx, *created);
   out["secret"] = created->secret;
   SendJson(res, 201, out);
 }
@@ -88,13 +142,13 @@ void List(const Context& ctx, const httplib::Request& req, httplib::Response& re
   if (!limit.ok()) return SendStatus(res, limit.status());
   auto page = ctx.outbox.ListEndpoints(req.get_param_value("cursor"), *limit);
   if (!page.ok()) return SendStatus(res, page.status());
-  SendJson(res, 200, PageJson(*page, EndpointJson));
+  SendJson(res, 200, PageJson(*page, [&](const db::Endpoint& e) { return ShowEndpoint(ctx, e); }));
 }
 
 void Show(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto e = ctx.outbox.GetEndpoint(req.matches[1].str());
   if (!e.ok()) return SendStatus(res, e.status());
-  SendJson(res, 200, EndpointJson(*e));
+  SendJson(res, 200, ShowEndpoint(ctx, *e));
 }
 
 void ShowSecret(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -106,7 +160,8 @@ void ShowSecret(const Context& ctx, const httplib::Request& req, httplib::Respon
 void Patch(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto body = ParseObjectBody(req, res);
   if (!body) return;
-  Status s = CheckFields(*body, {"url", "event_types", "description", "disabled"});
+  Status s = CheckFields(*body, {"url", "event_types", "description", "disabled",
+                                 "rate_limit_per_s", "rate_limit_burst", "max_in_flight"});
   auto url = OptionalString(*body, "url");
   auto description = OptionalString(*body, "description");
   auto disabled = OptionalBool(*body, "disabled");
@@ -117,8 +172,10 @@ void Patch(const Context& ctx, const httplib::Request& req, httplib::Response& r
   }
   if (s.ok() && *url) s = ValidateUrl(**url);
   if (s.ok()) s = ValidateDescription(*description);
+  auto limits = ParseLimits(*body);
+  if (s.ok()) s = limits.status();
   if (!s.ok()) return SendStatus(res, s);
-  db::EndpointPatch patch;
+  db::EndpointPatch patch = *limits;
   patch.url = *url;
   patch.description = *description;
   patch.disabled = *disabled;
@@ -126,7 +183,7 @@ void Patch(const Context& ctx, const httplib::Request& req, httplib::Response& r
   auto e = ctx.outbox.UpdateEndpoint(req.matches[1].str(), patch, ctx.clock.NowUnixMillis());
   if (!e.ok()) return SendStatus(res, e.status());
   if (patch.disabled == false) ctx.dispatcher.Notify();  // its queued deliveries are due again
-  SendJson(res, 200, EndpointJson(*e));
+  SendJson(res, 200, ShowEndpoint(ctx, *e));
 }
 
 void SetDisabled(const Context& ctx, const httplib::Request& req, httplib::Response& res,
@@ -136,7 +193,7 @@ void SetDisabled(const Context& ctx, const httplib::Request& req, httplib::Respo
   auto e = ctx.outbox.UpdateEndpoint(req.matches[1].str(), patch, ctx.clock.NowUnixMillis());
   if (!e.ok()) return SendStatus(res, e.status());
   if (!disabled) ctx.dispatcher.Notify();  // its queued deliveries are due again
-  SendJson(res, 200, EndpointJson(*e));
+  SendJson(res, 200, ShowEndpoint(ctx, *e));
 }
 
 void Delete(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -166,7 +223,7 @@ void Rotate(const Context& ctx, const httplib::Request& req, httplib::Response& 
   auto e = ctx.outbox.RotateSecret(req.matches[1].str(), secret.Reveal(),
                                    now + ctx.options.rotation_grace.count(), now);
   if (!e.ok()) return SendStatus(res, e.status());
-  Json out = EndpointJson(*e);
+  Json out = ShowEndpoint(ctx, *e);
   out["secret"] = e->secret;
   SendJson(res, 200, out);
 }

@@ -18,6 +18,7 @@ struct ApiOptions {
   size_t max_body = 1 << 20;  // larger bodies get 413
   int threads = 32;           // one per concurrent keep-alive connection
   std::chrono::milliseconds rotation_grace{24 * 3600 * 1000};  // old secret keeps signing
+  int breaker_threshold = 20;  // to show an endpoint's circuit state as the dispatcher sees it
 };
 
 // Serves the API on its own thread pool. Bind() then Serve() (blocking) on one

@@ -51,9 +51,13 @@ Status ParseListen(const std::string& text, Config& c) {
   return Status::Ok();
 }
 
+// Retention and auto-disable periods may be long; delays stop at 30 days.
+constexpr std::chrono::milliseconds kMaxHistoryDuration{10LL * 365 * 24 * 3600 * 1000};
+
 Status ParseDurationFlag(const std::string& flag, const std::string& text,
-                         std::chrono::milliseconds& out, std::chrono::milliseconds min) {
-  auto d = ParseDuration(text);
+                         std::chrono::milliseconds& out, std::chrono::milliseconds min,
+                         std::chrono::milliseconds max = kMaxRetryDuration) {
+  auto d = ParseDuration(text, max);
   if (!d.ok()) return Status::InvalidArgument(flag + ": " + d.status().message());
   if (*d < min) {
     return Status::InvalidArgument(flag + " must be at least " + FormatDuration(min));
@@ -117,6 +121,31 @@ Result<Config> ParseConfig(int argc, char** argv) {
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  std::string breaker_cooldown = "30s", auto_disable = "5d", rotation_grace = "24h";
+  std::string retention = "30d", failed_retention = "90d";
+  app.add_option("--endpoint-max-in-flight", c.endpoint_max_in_flight,
+                 "Concurrent attempts per endpoint unless the endpoint sets max_in_flight")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--breaker-threshold", c.breaker_threshold,
+                 "Consecutive failed attempts that open an endpoint's circuit breaker (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--breaker-cooldown", breaker_cooldown,
+                 "How long an open breaker holds an endpoint's deliveries before one probe")
+      ->capture_default_str();
+  app.add_option("--auto-disable-after", auto_disable,
+                 "Disable an endpoint whose every attempt failed for this long (0 = never)")
+      ->capture_default_str();
+  app.add_option("--rotation-grace", rotation_grace,
+                 "After a secret rotation, how long the old secret keeps signing too")
+      ->capture_default_str();
+  app.add_option("--retention", retention,
+                 "Keep succeeded deliveries, their attempts and their events this long")
+      ->capture_default_str();
+  app.add_option("--failed-retention", failed_retention,
+                 "Keep failed deliveries (waiting for an operator) this long")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -136,6 +165,18 @@ Result<Config> ParseConfig(int argc, char** argv) {
       ParseDurationFlag("--shutdown-grace", grace, c.shutdown_grace, std::chrono::milliseconds(0)));
   HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--db-busy-timeout", busy, c.db_busy_timeout,
                                              std::chrono::milliseconds(0)));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--breaker-cooldown", breaker_cooldown,
+                                             c.breaker_cooldown, std::chrono::milliseconds(1)));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--auto-disable-after", auto_disable,
+                                             c.auto_disable_after, std::chrono::milliseconds(0),
+                                             kMaxHistoryDuration));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--rotation-grace", rotation_grace, c.rotation_grace,
+                                             std::chrono::milliseconds(0)));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--retention", retention, c.retention,
+                                             std::chrono::milliseconds(1000), kMaxHistoryDuration));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--failed-retention", failed_retention,
+                                             c.failed_retention, std::chrono::milliseconds(1000),
+                                             kMaxHistoryDuration));
   auto sched = RetrySchedule::Parse(schedule, jitter);
   if (!sched.ok())
     return Status::InvalidArgument("--retry-schedule/--retry-jitter: " + sched.status().message());

@@ -26,6 +26,14 @@ struct Config {
   bool synchronous_full = true;
   std::chrono::milliseconds db_busy_timeout{5000};
   std::string log_level = "info";
+  // Per-endpoint resilience (see endpoint_gate.h) and history.
+  int endpoint_max_in_flight = 4;
+  int breaker_threshold = 20;
+  std::chrono::milliseconds breaker_cooldown{30000};
+  std::chrono::milliseconds auto_disable_after{5LL * 24 * 3600 * 1000};
+  std::chrono::milliseconds rotation_grace{24LL * 3600 * 1000};
+  std::chrono::milliseconds retention{30LL * 24 * 3600 * 1000};
+  std::chrono::milliseconds failed_retention{90LL * 24 * 3600 * 1000};
 };
 
 // Parses argv. On --help, prints usage and returns FailedPrecondition with an

@@ -2,6 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
 #include "hookline/signing.h"
 
 namespace hookline::sender {
@@ -14,6 +19,10 @@ constexpr milliseconds kErrorBackoff{500};
 // An upper bound on any sleep: a safety net, not the hot path (new work wakes
 // the scheduler through Notify(), and due times are waited for exactly).
 constexpr milliseconds kMaxIdleWait{5000};
+// How often the scheduler looks again when due work is held back by endpoint
+// limits and no ending attempt told it; also bounds how late a claim queued
+// past half its lease is given back.
+constexpr milliseconds kLimitRecheck{250};
 
 }  // namespace
 
@@ -24,7 +33,8 @@ Dispatcher::Dispatcher(db::Outbox& outbox, HttpSender& http, const Clock& clock,
       clock_(clock),
       random_(random),
       options_(std::move(options)),
-      refill_at_(MaxOutstanding(options_) / 2) {}
+      refill_at_(MaxOutstanding(options_) / 2),
+      gates_(options_.gates) {}
 
 Dispatcher::~Dispatcher() {
   if (scheduler_.joinable()) Stop(milliseconds(0));
@@ -63,23 +73,35 @@ size_t Dispatcher::MaxOutstanding(const DispatcherOptions& o) {
 
 void Dispatcher::SchedulerLoop() {
   // Claims are taken in batches (one claim costs about as much as completing
-  // one delivery) and topped up when the local queue falls to half, so the
-  // workers never run dry while the claim is in flight. The lease (see
-  // MaxOutstanding) is long enough for the last claim in the queue.
+  // one delivery) and topped up when the claims ready to go fall to half, so
+  // the workers never run dry while the claim is in flight. The lease (see
+  // MaxOutstanding) is long enough for the last claim in the queue. Claims that
+  // wait for their endpoint do not count as ready, so a stuck endpoint does not
+  // stop the claims for the others; the queue as a whole stays bounded.
   const size_t max_outstanding = MaxOutstanding(options_);
+  const size_t max_queued = 4 * max_outstanding;
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    size_t outstanding = queue_.size() + static_cast<size_t>(busy_workers_);
-    if (outstanding > refill_at_) {
-      scheduler_cv_.wait(lock);
+    int64_t now = clock_.NowUnixMillis();
+    std::vector<db::Release> stale;
+    ReleaseStaleLocked(now, stale);
+    if (!stale.empty()) {
+      lock.unlock();
+      PushReleases(std::move(stale));
+      lock.lock();
+      continue;
+    }
+    size_t outstanding = ReadyLocked(now) + static_cast<size_t>(busy_workers_);
+    if (outstanding > refill_at_ || queue_.size() >= max_queued) {
+      scheduler_cv_.wait_for(lock, kLimitRecheck);
       continue;
     }
     notified_ = false;
     int want = static_cast<int>(
         std::min<size_t>(max_outstanding - outstanding, static_cast<size_t>(options_.claim_batch)));
+    db::ClaimLimits limits = gates_.ClaimAllowances(now);
     lock.unlock();
-    int64_t now = clock_.NowUnixMillis();
-    auto claimed = outbox_.ClaimDue(now, want, now + options_.lease.count());
+    auto claimed = outbox_.ClaimDue(now, want, now + options_.lease.count(), limits);
     std::optional<int64_t> next_due;
     bool failed = !claimed.ok();
     if (failed) {
@@ -91,7 +113,11 @@ void Dispatcher::SchedulerLoop() {
     }
     lock.lock();
     if (!failed) {
-      for (auto& c : *claimed) queue_.push_back(std::move(c));
+      for (auto& c : *claimed) {
+        gates_.Learn(c);
+        gates_.Queued(c.endpoint_id, +1);
+        queue_.push_back(QueuedClaim{std::move(c), now});
+      }
       if (!claimed->empty()) worker_cv_.notify_all();
       if (static_cast<int>(claimed->size()) == want) continue;  // there may be more due now
     }
@@ -100,47 +126,145 @@ void Dispatcher::SchedulerLoop() {
     if (failed) {
       wait = kErrorBackoff;
     } else if (next_due) {
-      // At least 1 ms: something that fell due between the claim and this read.
-      wait = std::clamp(milliseconds(*next_due - clock_.NowUnixMillis()), milliseconds(1),
-                        kMaxIdleWait);
+      // Due already but not claimed: held back by endpoint limits, which an
+      // ending attempt lifts (it notifies); the recheck is a safety net.
+      milliseconds until_due(*next_due - clock_.NowUnixMillis());
+      wait = until_due <= milliseconds(0) ? kLimitRecheck
+                                          : std::clamp(until_due, milliseconds(1), kMaxIdleWait);
     }
     scheduler_cv_.wait_for(lock, wait, [&] { return stopping_ || notified_; });
   }
   running_ = false;
 }
 
+void Dispatcher::ReleaseStaleLocked(int64_t now, std::vector<db::Release>& out) {
+  const int64_t max_wait = options_.lease.count() / 2;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (now - it->queued_at < max_wait) {
+      ++it;
+      continue;
+    }
+    out.push_back(db::Release{it->claim.delivery_id, now});
+    gates_.Queued(it->claim.endpoint_id, -1);
+    it = queue_.erase(it);
+  }
+}
+
+size_t Dispatcher::ReadyLocked(int64_t now) {
+  // Per endpoint, no more queued claims count as ready than it has free slots.
+  std::unordered_map<std::string_view, int> slots;
+  size_t ready = 0;
+  for (const QueuedClaim& q : queue_) {
+    auto [it, fresh] = slots.try_emplace(q.claim.endpoint_id, 0);
+    if (fresh) it->second = gates_.Slots(q.claim.endpoint_id, now);
+    if (it->second > 0) {
+      --it->second;
+      ++ready;
+    }
+  }
+  return ready;
+}
+
 void Dispatcher::WorkerLoop(size_t index) {
   HttpSession& session = *sessions_[index];
   std::unique_lock lock(mu_);
   for (;;) {
-    worker_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;  // queued claims are given back by Stop()
-    db::ClaimedDelivery c = std::move(queue_.front());
-    queue_.pop_front();
+    // The first queued claim whose endpoint admits it; claims of an endpoint
+    // with an open breaker go back to the store, due when it closes.
+    int64_t now = clock_.NowUnixMillis();
+    int64_t wake_at = 0;
+    std::vector<db::Release> deferred;
+    std::optional<db::ClaimedDelivery> c;
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      EndpointGates::Verdict v = gates_.Admit(it->claim.endpoint_id, now);
+      if (v.kind == EndpointGates::Verdict::kGo) {
+        c = std::move(it->claim);
+        gates_.Queued(c->endpoint_id, -1);
+        queue_.erase(it);
+        break;
+      }
+      if (v.kind == EndpointGates::Verdict::kDefer) {
+        deferred.push_back(db::Release{it->claim.delivery_id, v.until});
+        gates_.Queued(it->claim.endpoint_id, -1);
+        it = queue_.erase(it);
+        continue;
+      }
+      if (v.until > 0) wake_at = wake_at == 0 ? v.until : std::min(wake_at, v.until);
+      ++it;
+    }
+    if (!c) {
+      if (!deferred.empty()) {
+        lock.unlock();
+        PushReleases(std::move(deferred));
+        scheduler_cv_.notify_one();
+        lock.lock();
+        continue;
+      }
+      // Everything queued waits for its endpoint: the scheduler may claim others' work.
+      if (!queue_.empty()) scheduler_cv_.notify_one();
+      if (wake_at > 0) {
+        worker_cv_.wait_for(lock, milliseconds(std::max<int64_t>(1, wake_at - now)));
+      } else {
+        worker_cv_.wait(lock);
+      }
+      continue;
+    }
     ++busy_workers_;
     lock.unlock();
-    db::Outcome outcome = Attempt(session, c);
+    if (!deferred.empty()) PushReleases(std::move(deferred));
+    AttemptOutcome a = Attempt(session, *c);
     lock.lock();
     --busy_workers_;
     bool give_back = abandon_;
+    bool was_at_allowance = false;
+    if (give_back) {
+      gates_.Abandon(c->endpoint_id);
+    } else {
+      was_at_allowance = JudgeLocked(*c, a);
+    }
+    // This worker looks at the queue again at once; another idle one may find
+    // a claim that the slot just freed admits.
+    if (!queue_.empty()) worker_cv_.notify_one();
     // Wake the scheduler only when it has something to do: the queue fell to the
-    // refill mark, or (for Stop) the last attempt ended.
-    bool wake =
-        queue_.size() + static_cast<size_t>(busy_workers_) == refill_at_ || busy_workers_ == 0;
+    // refill mark, the endpoint may be claimed again, or (for Stop) the last
+    // attempt ended.
+    bool wake = queue_.size() + static_cast<size_t>(busy_workers_) == refill_at_ ||
+                busy_workers_ == 0 || was_at_allowance;
     lock.unlock();
     if (give_back) {
-      std::lock_guard olock(outcomes_mu_);
-      released_.push_back(c.delivery_id);
+      PushReleases({db::Release{c->delivery_id, clock_.NowUnixMillis()}});
     } else {
-      PushOutcome(std::move(outcome));
+      PushOutcome(std::move(a.outcome));
     }
     if (wake) scheduler_cv_.notify_one();
     lock.lock();
   }
 }
 
-db::Outcome Dispatcher::Attempt(HttpSession& session, const db::ClaimedDelivery& c) {
-  db::Outcome o;
+bool Dispatcher::JudgeLocked(const db::ClaimedDelivery& c, AttemptOutcome& a) {
+  int64_t now = a.outcome.attempt.attempted_at + a.outcome.attempt.latency_ms;
+  EndpointGates::Finished f = gates_.Finish(c.endpoint_id, a.success, now, a.what);
+  a.outcome.health = f.health;
+  if (f.opened) {
+    spdlog::warn("circuit open endpoint={} after {} consecutive failures (last: {}); "
+                 "its deliveries wait {} ms for one probe",
+                 c.endpoint_id, f.health->consecutive_failures, a.what,
+                 f.health->circuit_open_until - now);
+  } else if (f.health && f.health->consecutive_failures == 0) {
+    spdlog::info("endpoint={} recovered: attempt succeeded, circuit closed", c.endpoint_id);
+  }
+  if (!f.disable_reason.empty() && a.outcome.disable_endpoint_reason.empty()) {
+    a.outcome.disable_endpoint_reason = f.disable_reason;
+    spdlog::warn("disabling endpoint={}: {}", c.endpoint_id, f.disable_reason);
+  }
+  return f.was_at_allowance;
+}
+
+Dispatcher::AttemptOutcome Dispatcher::Attempt(HttpSession& session,
+                                               const db::ClaimedDelivery& c) {
+  AttemptOutcome a;
+  db::Outcome& o = a.outcome;
   o.delivery_id = c.delivery_id;
   o.endpoint_id = c.endpoint_id;
   int64_t started = clock_.NowUnixMillis();
@@ -180,6 +304,8 @@ db::Outcome Dispatcher::Attempt(HttpSession& session, const db::ClaimedDelivery&
   // A final failure records why it is final; otherwise the network error, if any.
   o.attempt.error = d.next == db::DeliveryStatus::kFailed ? d.reason : result.error;
   std::string what = result.status > 0 ? "HTTP " + std::to_string(result.status) : result.error;
+  a.success = d.next == db::DeliveryStatus::kSucceeded;
+  a.what = what;
   if (d.next == db::DeliveryStatus::kSucceeded) {
     spdlog::info("delivered event={} endpoint={} delivery={} attempt={} status={} latency_ms={}",
                  c.event_id, c.endpoint_id, c.delivery_id, attempts_made, result.status,
@@ -194,7 +320,16 @@ db::Outcome Dispatcher::Attempt(HttpSession& session, const db::ClaimedDelivery&
   if (!d.disable_endpoint_reason.empty()) {
     spdlog::warn("disabling endpoint={}: {}", c.endpoint_id, d.disable_endpoint_reason);
   }
-  return o;
+  return a;
+}
+
+void Dispatcher::PushReleases(std::vector<db::Release> releases) {
+  {
+    std::lock_guard lock(outcomes_mu_);
+    released_.insert(released_.end(), std::make_move_iterator(releases.begin()),
+                     std::make_move_iterator(releases.end()));
+  }
+  outcomes_cv_.notify_one();
 }
 
 void Dispatcher::PushOutcome(db::Outcome outcome) {
@@ -212,12 +347,12 @@ void Dispatcher::RecorderLoop() {
         lock, [&] { return recorder_stopping_ || !outcomes_.empty() || !released_.empty(); });
     if (outcomes_.empty() && released_.empty()) return;  // stopping and drained
     std::vector<db::Outcome> batch;
-    std::vector<std::string> release;
+    std::vector<db::Release> release;
     batch.swap(outcomes_);
     release.swap(released_);
     lock.unlock();
     Status s = outbox_.RecordOutcomes(batch);
-    if (s.ok()) s = outbox_.ReleaseClaims(release, clock_.NowUnixMillis());
+    if (s.ok()) s = outbox_.ReleaseClaims(release);
     bool retry_soon = false;
     for (const auto& o : batch) retry_soon |= o.next_status == db::DeliveryStatus::kPending;
     lock.lock();
@@ -246,12 +381,13 @@ void Dispatcher::RecorderLoop() {
 }
 
 void Dispatcher::Stop(milliseconds grace) {
-  std::vector<std::string> unstarted;
+  std::vector<db::Release> unstarted;
   {
     std::lock_guard lock(mu_);
     if (stopping_ && !scheduler_.joinable()) return;
     stopping_ = true;
-    for (auto& c : queue_) unstarted.push_back(c.delivery_id);
+    int64_t now = clock_.NowUnixMillis();
+    for (auto& q : queue_) unstarted.push_back(db::Release{q.claim.delivery_id, now});
     queue_.clear();
   }
   scheduler_cv_.notify_all();

@@ -15,6 +15,7 @@
 #include "hookline/periodic_task.h"
 #include "hookline/random.h"
 #include "hookline/retry_schedule.h"
+#include "endpoint_gate.h"
 #include "http_sender.h"
 
 namespace hookline::sender {
@@ -30,11 +31,18 @@ struct DispatcherOptions {
   std::chrono::milliseconds lease{60000};
   // How often the watchdog looks for attempts past their timeout.
   std::chrono::milliseconds watchdog_period{100};
+  GateOptions gates;  // per-endpoint concurrency, rate limit, circuit breaker
 };
 
 // Threads: one scheduler (claims), `workers` senders, one recorder (commits
 // outcomes in batches so workers never wait for an fsync), one watchdog
 // (cancels attempts past their total timeout).
+//
+// Per-endpoint limits (EndpointGates): a claim takes at most an endpoint's
+// allowance; a worker takes the first queued claim whose endpoint admits it, so
+// claims of an endpoint at its cap or rate wait in the queue without holding a
+// worker; claims of an endpoint whose breaker is open go back to the store, due
+// when it closes. None of this counts as an attempt.
 //
 // Thread-safe: Notify() may be called from any thread (the API calls it after
 // each ingest). Start() and Stop() are called once each, from one thread.
@@ -64,11 +72,28 @@ class Dispatcher {
   int64_t attempts_made() const { return attempts_made_.load(); }
 
  private:
+  struct QueuedClaim {
+    db::ClaimedDelivery claim;
+    int64_t queued_at = 0;
+  };
+  struct AttemptOutcome {
+    db::Outcome outcome;
+    bool success = false;
+    std::string what;  // "HTTP 500", a network error
+  };
+
   void SchedulerLoop();
   void WorkerLoop(size_t index);
   void RecorderLoop();
-  db::Outcome Attempt(HttpSession& session, const db::ClaimedDelivery& c);
+  AttemptOutcome Attempt(HttpSession& session, const db::ClaimedDelivery& c);
+  // Under mu_: the endpoint's gate judges the attempt; fills the outcome's health.
+  bool JudgeLocked(const db::ClaimedDelivery& c, AttemptOutcome& a);
+  // Under mu_: claims queued past half their lease go back (due now) before it runs out.
+  void ReleaseStaleLocked(int64_t now, std::vector<db::Release>& out);
+  // Under mu_: queued claims that their endpoint would admit now.
+  size_t ReadyLocked(int64_t now);
   void PushOutcome(db::Outcome outcome);
+  void PushReleases(std::vector<db::Release> releases);
 
   db::Outbox& outbox_;
   HttpSender& http_;
@@ -80,8 +105,9 @@ class Dispatcher {
   std::mutex mu_;
   std::condition_variable scheduler_cv_;   // new work, free capacity, or stop
   std::condition_variable worker_cv_;      // queued claims or stop
-  std::deque<db::ClaimedDelivery> queue_;  // guarded by mu_
-  int busy_workers_ = 0;                   // guarded by mu_
+  std::deque<QueuedClaim> queue_;  // guarded by mu_
+  EndpointGates gates_;            // guarded by mu_
+  int busy_workers_ = 0;           // guarded by mu_
   bool notified_ = false;                  // guarded by mu_
   bool stopping_ = false;                  // guarded by mu_
   bool abandon_ = false;                   // guarded by mu_: grace over, give claims back
@@ -90,7 +116,7 @@ class Dispatcher {
   std::mutex outcomes_mu_;
   std::condition_variable outcomes_cv_;
   std::vector<db::Outcome> outcomes_;  // guarded by outcomes_mu_
-  std::vector<std::string> released_;  // guarded by outcomes_mu_
+  std::vector<db::Release> released_;  // guarded by outcomes_mu_
   bool recorder_stopping_ = false;     // guarded by outcomes_mu_
 
   std::atomic<bool> running_{false};

@@ -85,6 +85,10 @@ int main(int argc, char** argv) {
   dispatch_options.workers = c.workers;
   dispatch_options.schedule = c.schedule;
   dispatch_options.max_retry_after = c.max_retry_after;
+  dispatch_options.gates.default_max_in_flight = c.endpoint_max_in_flight;
+  dispatch_options.gates.breaker_threshold = c.breaker_threshold;
+  dispatch_options.gates.breaker_cooldown = c.breaker_cooldown;
+  dispatch_options.gates.auto_disable_after = c.auto_disable_after;
   // A claim may wait behind MaxOutstanding / workers attempts, each up to the timeout.
   size_t waits = Dispatcher::MaxOutstanding(dispatch_options) / static_cast<size_t>(c.workers) + 2;
   dispatch_options.lease = std::max(std::chrono::milliseconds(60000),
@@ -95,13 +99,22 @@ int main(int argc, char** argv) {
   api_options.token = token;
   api_options.max_body = c.max_body;
   api_options.threads = c.api_threads;
+  api_options.rotation_grace = c.rotation_grace;
+  api_options.breaker_threshold = c.breaker_threshold;
   ApiServer api(**outbox, dispatcher, SystemClock::Get(), api_options);
   auto port = api.Bind(c.listen_host, c.listen_port);
   if (!port.ok()) return Fail(port.status().message());
 
   Status started = dispatcher.Start();
   if (!started.ok()) return Fail("cannot start the dispatcher: " + started.ToString());
-  Maintenance maintenance(**outbox, SystemClock::Get(), std::chrono::minutes(1));
+  MaintenanceOptions maintenance_options;
+  maintenance_options.retention = c.retention;
+  maintenance_options.failed_retention = c.failed_retention;
+  // Often enough that a short retention (tests, small disks) is kept closely.
+  maintenance_options.interval = std::clamp(
+      std::min(c.retention, c.failed_retention) / 4, std::chrono::milliseconds(100),
+      std::chrono::milliseconds(60000));
+  Maintenance maintenance(**outbox, SystemClock::Get(), maintenance_options);
   maintenance.Start();
 
   bool v6 = c.listen_host.find(':') != std::string::npos;

@@ -475,6 +475,26 @@ TEST_CASE("hookctl stats: counts, oldest pending, failing endpoints", "[integrat
   CHECK(json["failing_endpoints"][0]["id"] == a);
 }
 
+TEST_CASE("hookctl endpoints show: limits and an open circuit", "[integration][hookctl]") {
+  TempDir dir;
+  TestReceiver down([](int, const ReceivedRequest&) { return Answer{500, "no", {}}; });
+  Hookd hookd(dir, {"--breaker-threshold", "2", "--breaker-cooldown", "60s"});
+  Hookctl ctl(hookd, dir);
+  std::string id = hookd.CreateEndpoint(down.url(), Json{{"rate_limit_per_s", 5}});
+  REQUIRE_FALSE(id.empty());
+  CHECK_THAT(ctl({"endpoints", "show", id}), Prints("circuit      closed\n"));
+  for (int i = 0; i < 2; ++i) REQUIRE_FALSE(hookd.PostEvent("order.paid").empty());
+  REQUIRE(Eventually(
+      [&] { return hookd.Get("/v1/endpoints/" + id).body["circuit"]["state"] == "open"; }));
+  CtlRun shown = ctl({"endpoints", "show", id});
+  CHECK_THAT(shown, Exits(0));
+  CHECK_THAT(shown, Prints("status       enabled, circuit open\n"));
+  CHECK_THAT(shown, Prints("circuit      open, 2 failures in a row since just now"));
+  CHECK_THAT(shown, Prints("; holds deliveries until in 59s") || Prints("; holds deliveries until in 1m"));
+  CHECK_THAT(shown, Prints("limits       rate/s 5\n"));
+  CHECK_THAT(ctl({"endpoints", "list"}), Prints("enabled, circuit open"));
+}
+
 TEST_CASE("hookctl failures: exit codes and one line on stderr", "[integration][hookctl]") {
   TempDir dir;
   Hookd hookd(dir);

@@ -50,7 +50,11 @@ class Hookd {
                                      "--shutdown-grace",
                                      "2s",
                                      "--log-level",
-                                     "debug"};
+                                     "debug",
+                                     // Tests of retries want every attempt made; the
+                                     // breaker's own tests turn it on.
+                                     "--breaker-threshold",
+                                     "0"};
     argv.insert(argv.end(), args_.begin(), args_.end());
     process_ = std::make_unique<ChildProcess>(argv, dir_.File("hookd.log"));
     port_ = process_->WaitListening();
