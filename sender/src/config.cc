@@ -117,6 +117,16 @@ Result<Config> ParseConfig(int argc, char** argv) {
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_flag("--allow-private-networks", c.allow_private_networks,
+               "Allow endpoints on loopback, private, link-local and metadata addresses "
+               "(local development only; off, hookd refuses them at creation and at connect)");
+  app.add_option("--api-rate-limit", c.api_rate_limit,
+                 "API requests per second per token (per address without one); 0 = no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--api-burst", c.api_burst, "API requests a token may make at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

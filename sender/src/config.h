@@ -26,6 +26,9 @@ struct Config {
   bool synchronous_full = true;
   std::chrono::milliseconds db_busy_timeout{5000};
   std::string log_level = "info";
+  bool allow_private_networks = false;  // SSRF guard off (local development, tests)
+  double api_rate_limit = 10000;        // API requests/s per token (or address); 0 = off
+  double api_burst = 20000;             // API requests at once per token (or address)
 };
 
 // Parses argv. On --help, prints usage and returns FailedPrecondition with an
