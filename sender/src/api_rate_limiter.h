@@ -22,10 +22,10 @@ struct RateLimitOptions {
 // What a request was allowed, in the terms of the X-RateLimit-* headers.
 struct RateDecision {
   bool allowed = true;
-  int64_t limit = 0;           // X-RateLimit-Limit: the burst
-  int64_t remaining = 0;       // X-RateLimit-Remaining: whole requests left now
-  int64_t reset_seconds = 0;   // X-RateLimit-Reset: seconds until the bucket is full again
-  int64_t retry_after_s = 0;   // Retry-After when refused: seconds until one request fits (>= 1)
+  int64_t limit = 0;          // X-RateLimit-Limit: the burst
+  int64_t remaining = 0;      // X-RateLimit-Remaining: whole requests left now
+  int64_t reset_seconds = 0;  // X-RateLimit-Reset: seconds until the bucket is full again
+  int64_t retry_after_s = 0;  // Retry-After when refused: seconds until one request fits (>= 1)
 };
 
 // Thread-safe. Each bucket has its own mutex; the table of buckets is behind a
@@ -52,8 +52,8 @@ class ApiRateLimiter {
  private:
   struct Bucket {
     std::mutex mu;
-    double tokens = 0;        // guarded by mu
-    int64_t updated_ns = 0;   // guarded by mu
+    double tokens = 0;       // guarded by mu
+    int64_t updated_ns = 0;  // guarded by mu
   };
   std::shared_ptr<Bucket> Find(const std::string& key);
   RateDecision Use(Bucket& b, bool take);
