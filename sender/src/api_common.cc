@@ -159,12 +159,12 @@ Result<int64_t> ParseTimeParam(std::string_view name, std::string_view text) {
 }
 
 Result<int> ParseLimit(const httplib::Request& req) {
-  if (!req.has_param("limit")) return 50;
+  if (!req.has_param("limit")) return kDefaultPageLimit;
   std::string l = req.get_param_value("limit");
   int limit = 0;
   auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), limit);
-  if (ec != std::errc() || p != l.data() + l.size() || limit < 1 || limit > 1000) {
-    return Status::InvalidArgument("'limit' must be 1..1000");
+  if (ec != std::errc() || p != l.data() + l.size() || limit < 1 || limit > kMaxPageLimit) {
+    return Status::InvalidArgument("'limit' must be 1.." + std::to_string(kMaxPageLimit));
   }
   return limit;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "api_limits.h"
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
 #include "hookline/status.h"
@@ -14,8 +15,6 @@
 namespace hookline::sender::api {
 
 using Json = nlohmann::ordered_json;
-
-constexpr int kMaxJsonDepth = 32;
 
 // {"error": {"code": ..., "message": ...}} with `status`.
 void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message);
@@ -39,7 +38,7 @@ Result<std::optional<bool>> OptionalBool(const Json& body, const char* name);
 // fractions and +hh:mm offsets allowed) -> Unix milliseconds.
 Result<int64_t> ParseTimeParam(std::string_view name, std::string_view text);
 
-// The `limit` query parameter: 1..1000, 50 when absent.
+// The `limit` query parameter: 1..kMaxPageLimit, kDefaultPageLimit when absent.
 Result<int> ParseLimit(const httplib::Request& req);
 
 // {"data": [to_json(item)...], "next_cursor": cursor or null}

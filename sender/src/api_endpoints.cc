@@ -2,14 +2,12 @@
 #include "api_common.h"
 #include "api_routes.h"
 #include "hookline/event_types.h"
+#include "hookline/net_guard.h"
 #include "hookline/secret.h"
 #include "hookline/url.h"
 
 namespace hookline::sender::api {
 namespace {
-
-constexpr size_t kMaxDescription = 1024;
-constexpr size_t kMaxFilters = 100;
 
 Result<std::vector<std::string>> ParseFilters(const Json& body) {
   auto it = body.find("event_types");
@@ -29,11 +27,6 @@ Result<std::vector<std::string>> ParseFilters(const Json& body) {
   }
   return out;
 }
-
-// Bounds that catch typos (a rate of 1e9/s) without limiting real use.
-constexpr double kMaxRatePerSecond = 100000;
-constexpr int kMaxBurst = 100000;
-constexpr int kMaxInFlight = 1024;
 
 // rate_limit_per_s, rate_limit_burst and max_in_flight as a patch: absent
 // fields stay unset, null sets 0 (no limit / hookd's default).
@@ -76,9 +69,27 @@ Json ShowEndpoint(const Context& ctx, const db::Endpoint& e) {
   return EndpointJson(e, ctx.options.breaker_threshold, ctx.clock.NowUnixMillis());
 }
 
-Status ValidateUrl(const std::string& url) {
+// Syntax (ParseUrl: http/https only, no credentials, ...), then the SSRF
+// guard: every address the host resolves to now must be public. The
+// dispatcher checks again at connect time, because DNS answers change. A host
+// that does not resolve is refused too: it could not be delivered to, and a
+// name that fails now is no evidence of where it will point later.
+Status ValidateUrl(const Context& ctx, const std::string& url) {
   auto parsed = ParseUrl(url);
-  return parsed.ok() ? Status::Ok() : parsed.status();
+  if (!parsed.ok()) return parsed.status();
+  if (ctx.options.allow_private_networks) return Status::Ok();
+  const Resolver& resolver = ctx.options.resolver ? *ctx.options.resolver : SystemResolver();
+  auto checked = ResolvePublicAddress(resolver, parsed->host);
+  if (checked.status().code() == StatusCode::kPermissionDenied) {
+    return Status::InvalidArgument("url host " + checked.status().message() +
+                                   ", which is not allowed; start hookd with "
+                                   "--allow-private-networks for local development");
+  }
+  if (!checked.ok()) {
+    return Status::InvalidArgument("url host " + checked.status().message() +
+                                   "; an endpoint's host must resolve to a public address");
+  }
+  return Status::Ok();
 }
 
 Status ValidateDescription(const std::optional<std::string>& d) {
@@ -104,7 +115,7 @@ void Create(const Context& ctx, const httplib::Request& req, httplib::Response& 
     if (s.ok()) s = *st;
   }
   if (s.ok() && !*url) s = Status::InvalidArgument("'url' is required");
-  if (s.ok()) s = ValidateUrl(**url);
+  if (s.ok()) s = ValidateUrl(ctx, **url);
   if (s.ok()) s = ValidateDescription(*description);
   db::Endpoint e;
   auto limits = ParseLimits(*body);
@@ -170,7 +181,7 @@ void Patch(const Context& ctx, const httplib::Request& req, httplib::Response& r
        {&url.status(), &description.status(), &disabled.status(), &filters.status()}) {
     if (s.ok()) s = *st;
   }
-  if (s.ok() && *url) s = ValidateUrl(**url);
+  if (s.ok() && *url) s = ValidateUrl(ctx, **url);
   if (s.ok()) s = ValidateDescription(*description);
   auto limits = ParseLimits(*body);
   if (s.ok()) s = limits.status();

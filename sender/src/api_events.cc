@@ -9,9 +9,6 @@
 namespace hookline::sender::api {
 namespace {
 
-constexpr size_t kMaxIdempotencyKey = 255;
-constexpr size_t kMaxEventId = 64;
-
 Status ValidateEventId(const std::string& id) {
   if (id.empty() || id.size() > kMaxEventId) {
     return Status::InvalidArgument("'id' must be 1.." + std::to_string(kMaxEventId) +

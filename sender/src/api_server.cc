@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "api_common.h"
+#include "api_limits.h"
+#include "api_rate_limiter.h"
 #include "api_routes.h"
 #include "dispatcher.h"
 #include "hookline/crypto.h"
@@ -42,12 +44,56 @@ httplib::Server::Handler Authed(const Context& ctx, httplib::Server::Handler han
 
 }  // namespace api
 
+namespace {
+
+bool Exempt(const httplib::Request& req) { return req.path == "/healthz" || req.path == "/readyz"; }
+
+// Requests with the valid token share the token's bucket; any other request
+// (no token, a wrong one) is counted against its remote address, so guessing
+// tokens cannot create buckets or drain the real token's.
+std::string RateKey(const httplib::Request& req, const std::string& token) {
+  const std::string auth = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.compare(0, kBearer.size(), kBearer) == 0 &&
+      ConstantTimeEquals(std::string_view(auth).substr(kBearer.size()), token)) {
+    return "token";
+  }
+  return "addr:" + req.remote_addr;
+}
+
+void SetRateHeaders(httplib::Response& res, const RateDecision& d) {
+  res.set_header("X-RateLimit-Limit", std::to_string(d.limit));
+  res.set_header("X-RateLimit-Remaining", std::to_string(d.remaining));
+  res.set_header("X-RateLimit-Reset", std::to_string(d.reset_seconds));
+}
+
+// The request's headers against kMaxHeaderCount / kMaxHeaderBytes (httplib
+// bounds each line, not their number). An error message, or "" when within.
+std::string CheckHeaderLimits(const httplib::Request& req) {
+  if (req.headers.size() > api::kMaxHeaderCount) {
+    return "request has " + std::to_string(req.headers.size()) + " headers; at most " +
+           std::to_string(api::kMaxHeaderCount) + " are accepted";
+  }
+  size_t bytes = 0;
+  for (const auto& [name, value] : req.headers) bytes += name.size() + value.size();
+  if (bytes > api::kMaxHeaderBytes) {
+    return "request headers total " + std::to_string(bytes) + " bytes; at most " +
+           std::to_string(api::kMaxHeaderBytes) + " are accepted";
+  }
+  return "";
+}
+
+}  // namespace
+
 struct ApiServer::Impl {
   Impl(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& clock, ApiOptions opts)
-      : options(std::move(opts)), ctx{outbox, dispatcher, clock, options, in_flight} {}
+      : options(std::move(opts)),
+        ctx{outbox, dispatcher, clock, options, in_flight},
+        limiter(clock, options.rate_limit) {}
   ApiOptions options;
   std::atomic<int> in_flight{0};
   api::Context ctx;
+  ApiRateLimiter limiter;
   httplib::Server server;
 };
 
@@ -78,6 +124,37 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
 
+  // Before routing: the rate limit (every API request takes a token, errors
+  // included, so a client cannot probe for free), then the header limits.
+  ApiRateLimiter& limiter = impl_->limiter;
+  const std::string& token = impl_->options.token;
+  server.set_pre_routing_handler(
+      [&limiter, &token](const httplib::Request& req, httplib::Response& res) {
+        if (!Exempt(req) && limiter.enabled()) {
+          RateDecision d = limiter.Take(RateKey(req, token));
+          SetRateHeaders(res, d);
+          if (!d.allowed) {
+            res.set_header("Retry-After", std::to_string(d.retry_after_s));
+            api::SendError(res, 429, "rate_limited",
+                           "API rate limit exceeded (--api-rate-limit); retry in " +
+                               std::to_string(d.retry_after_s) + " s");
+            return httplib::Server::HandlerResponse::Handled;
+          }
+        }
+        if (std::string too_big = CheckHeaderLimits(req); !too_big.empty()) {
+          api::SendError(res, 431, "header_fields_too_large", too_big);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+  // Answers httplib writes without routing (a malformed or over-long request
+  // line or header) still carry the X-RateLimit-* headers, from a peek.
+  server.set_post_routing_handler(
+      [&limiter, &token](const httplib::Request& req, httplib::Response& res) {
+        if (Exempt(req) || !limiter.enabled() || res.has_header("X-RateLimit-Limit")) return;
+        SetRateHeaders(res, limiter.Peek(RateKey(req, token)));
+      });
+
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     api::SendJson(res, 200, api::Json{{"status", "ok"}});
   });
@@ -100,7 +177,20 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
   server.set_error_handler([max = impl_->options.max_body](const httplib::Request& req,
                                                            httplib::Response& res) {
     if (!res.body.empty()) return;
-    if (res.status == 413) {
+    if (res.status == 400 && !req.path.empty()) {
+      // httplib set the path, so the request line parsed, then refused a
+      // header: in 0.11.4 read_headers fails only for a line over its
+      // compiled-in limit (or a dropped connection, which reads no answer).
+      api::SendError(res, 431, "header_fields_too_large",
+                     "a request header line is longer than " +
+                         std::to_string(api::kMaxHeaderLineBytes) + " bytes");
+    } else if (res.status == 400) {
+      api::SendError(res, 400, "bad_request", "malformed HTTP request line or headers");
+    } else if (res.status == 414) {
+      api::SendError(
+          res, 414, "uri_too_long",
+          "request line is longer than " + std::to_string(api::kMaxRequestLineBytes) + " bytes");
+    } else if (res.status == 413) {
       api::SendError(res, 413, "payload_too_large",
                      "request body exceeds --max-body (" + std::to_string(max) + " bytes)");
     } else if (res.status == 404) {

@@ -5,8 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "api_rate_limiter.h"
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
+#include "hookline/net_guard.h"
 #include "hookline/status.h"
 
 namespace hookline::sender {
@@ -19,6 +21,12 @@ struct ApiOptions {
   int threads = 32;           // one per concurrent keep-alive connection
   std::chrono::milliseconds rotation_grace{24 * 3600 * 1000};  // old secret keeps signing
   int breaker_threshold = 20;  // to show an endpoint's circuit state as the dispatcher sees it
+  // SSRF guard: endpoint URLs whose host resolves to a non-public address are
+  // refused (400) unless private networks are allowed.
+  bool allow_private_networks = false;
+  const Resolver* resolver = nullptr;  // nullptr: SystemResolver(); must outlive the server
+  // Per token (per remote address without a valid one); rate 0 = off.
+  RateLimitOptions rate_limit;
 };
 
 // Serves the API on its own thread pool. Bind() then Serve() (blocking) on one

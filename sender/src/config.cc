@@ -146,6 +146,16 @@ Result<Config> ParseConfig(int argc, char** argv) {
   app.add_option("--failed-retention", failed_retention,
                  "Keep failed deliveries (waiting for an operator) this long")
       ->capture_default_str();
+  app.add_flag("--allow-private-networks", c.allow_private_networks,
+               "Allow endpoints on loopback, private, link-local and metadata addresses "
+               "(local development only; off, hookd refuses them at creation and at connect)");
+  app.add_option("--api-rate-limit", c.api_rate_limit,
+                 "API requests per second per token (per address without one); 0 = no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--api-burst", c.api_burst, "API requests a token may make at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

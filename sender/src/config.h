@@ -34,6 +34,9 @@ struct Config {
   std::chrono::milliseconds rotation_grace{24LL * 3600 * 1000};
   std::chrono::milliseconds retention{30LL * 24 * 3600 * 1000};
   std::chrono::milliseconds failed_retention{90LL * 24 * 3600 * 1000};
+  bool allow_private_networks = false;  // SSRF guard off (local development, tests)
+  double api_rate_limit = 10000;        // API requests/s per token (or address); 0 = off
+  double api_burst = 20000;             // API requests at once per token (or address)
 };
 
 // Parses argv. On --help, prints usage and returns FailedPrecondition with an

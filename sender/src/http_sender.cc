@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace hookline::sender {
 namespace {
@@ -38,7 +39,14 @@ class HttplibSession final : public HttpSession {
   explicit HttplibSession(const HttpSenderOptions& options) : options_(options) {}
 
   AttemptResult Post(const Url& url, const HeaderList& headers, std::string_view body) override {
-    httplib::Client& client = ClientFor(url);
+    auto pooled = ClientFor(url);
+    if (!pooled.ok()) {
+      AttemptResult refused;
+      refused.status = 0;
+      refused.error = pooled.status().message();
+      return refused;
+    }
+    httplib::Client& client = **pooled;
     auto started = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mu_);
@@ -110,11 +118,51 @@ class HttplibSession final : public HttpSession {
   }
 
  private:
-  httplib::Client& ClientFor(const Url& url) {
+  // The address `host` may be connected to: checked by the guard, or (private
+  // networks allowed) the resolver's first answer. nullopt when private
+  // networks are allowed and no resolver was given: httplib then resolves at
+  // each connect and tries every address, which "localhost" (::1 first, a
+  // receiver often on 127.0.0.1 only) needs.
+  Result<std::optional<IpAddress>> AddressFor(const std::string& host) const {
+    if (options_.allow_private_networks) {
+      if (options_.resolver == nullptr) return std::optional<IpAddress>();
+      auto all = options_.resolver->Resolve(host);
+      if (!all.ok()) return Status::Unavailable("DNS: " + all.status().message());
+      return std::optional<IpAddress>(all->front());
+    }
+    const Resolver& resolver = options_.resolver ? *options_.resolver : SystemResolver();
+    auto checked = ResolvePublicAddress(resolver, host);
+    if (checked.status().code() == StatusCode::kPermissionDenied) {
+      return Status::PermissionDenied("refused by the SSRF guard: " + checked.status().message() +
+                                      ", which is not allowed (--allow-private-networks)");
+    }
+    if (!checked.ok()) return Status::Unavailable("DNS: " + checked.status().message());
+    return std::optional<IpAddress>(*checked);
+  }
+
+  // The origin's keep-alive client, pinned to a checked address. Clients are
+  // re-resolved only when made and after `dns_refresh`, so keep-alive reuse
+  // costs no lookup; httplib's own reconnects reuse the pinned address.
+  Result<httplib::Client*> ClientFor(const Url& url) {
     std::string origin = url.Origin();
+    auto now = std::chrono::steady_clock::now();
     auto it = clients_.find(origin);
-    if (it != clients_.end()) return *it->second;
+    if (it != clients_.end() && now - it->second.resolved_at < options_.dns_refresh) {
+      return it->second.client.get();
+    }
+    auto address = AddressFor(url.host);
+    if (!address.ok()) {
+      clients_.erase(origin);
+      return address.status();
+    }
+    std::string pinned = *address ? (*address)->ToString() : "";
+    if (it != clients_.end() && it->second.pinned == pinned) {
+      it->second.resolved_at = now;
+      return it->second.client.get();
+    }
     auto client = std::make_unique<httplib::Client>(origin);
+    // Host and SNI stay url.host; the socket connects to the checked address.
+    if (!pinned.empty()) client->set_hostname_addr_map({{url.host, pinned}});
     auto seconds = [](std::chrono::milliseconds d) {
       return static_cast<time_t>(d.count() / 1000);
     };
@@ -129,11 +177,19 @@ class HttplibSession final : public HttpSession {
     client->set_tcp_nodelay(true);
     client->set_follow_location(false);
     client->enable_server_certificate_verification(true);
-    return *clients_.emplace(origin, std::move(client)).first->second;
+    Pooled& slot = clients_[origin];
+    slot = Pooled{std::move(client), pinned, now};
+    return slot.client.get();
   }
 
+  struct Pooled {
+    std::unique_ptr<httplib::Client> client;
+    std::string pinned;  // the address every connection goes to; "" = httplib resolves
+    std::chrono::steady_clock::time_point resolved_at;
+  };
+
   const HttpSenderOptions options_;
-  std::map<std::string, std::unique_ptr<httplib::Client>> clients_;  // owner thread only
+  std::map<std::string, Pooled> clients_;  // by origin; owner thread only
   std::mutex mu_;
   httplib::Client* active_ = nullptr;               // guarded by mu_
   std::chrono::steady_clock::time_point deadline_;  // guarded by mu_

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "delivery_policy.h"
+#include "hookline/net_guard.h"
 #include "hookline/url.h"
 
 namespace hookline::sender {
@@ -45,10 +46,21 @@ struct HttpSenderOptions {
   std::chrono::milliseconds timeout{15000};  // per attempt
   size_t excerpt_bytes = 1024;               // kept for the attempt record
   size_t max_response_bytes = 64 * 1024;     // read before the connection is dropped
+  // SSRF guard. A session resolves an origin's host when it makes that
+  // origin's client (first use, after a failed attempt, and when the client
+  // is older than `dns_refresh`) and pins every connection of the client to the
+  // checked address (Host and TLS SNI stay the name). Unless private networks
+  // are allowed, an origin whose host resolves to any non-public address fails
+  // the attempt like a network error, without connecting. Keep-alive reuse
+  // does no lookup.
+  bool allow_private_networks = false;
+  const Resolver* resolver = nullptr;  // nullptr: SystemResolver(); must outlive the sender
+  std::chrono::milliseconds dns_refresh{60000};
 };
 
 // cpp-httplib with TCP_NODELAY (a measured 100x difference on keep-alive
-// connections), certificate verification for https against the system CAs.
+// connections), certificate verification for https against the system CAs,
+// and the SSRF guard described in HttpSenderOptions.
 std::unique_ptr<HttpSender> NewHttplibSender(const HttpSenderOptions& options);
 
 }  // namespace hookline::sender

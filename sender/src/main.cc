@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   HttpSenderOptions http_options;
   http_options.timeout = c.timeout;
   http_options.connect_timeout = std::min(c.connect_timeout, c.timeout);
+  http_options.allow_private_networks = c.allow_private_networks;
   auto http = NewHttplibSender(http_options);
 
   DispatcherOptions dispatch_options;
@@ -101,6 +102,14 @@ int main(int argc, char** argv) {
   api_options.threads = c.api_threads;
   api_options.rotation_grace = c.rotation_grace;
   api_options.breaker_threshold = c.breaker_threshold;
+  api_options.allow_private_networks = c.allow_private_networks;
+  api_options.rate_limit.rate_per_s = c.api_rate_limit;
+  api_options.rate_limit.burst = c.api_burst;
+  if (c.allow_private_networks) {
+    spdlog::warn(
+        "--allow-private-networks: the SSRF guard is off; endpoints may target "
+        "loopback, private and metadata addresses");
+  }
   ApiServer api(**outbox, dispatcher, SystemClock::Get(), api_options);
   auto port = api.Bind(c.listen_host, c.listen_port);
   if (!port.ok()) return Fail(port.status().message());

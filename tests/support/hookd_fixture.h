@@ -30,8 +30,11 @@ class Hookd {
   static constexpr const char* kToken = "test-token-0123456789";
 
   // Fast schedule by default; `args` are added (and may override) after it.
-  Hookd(const TempDir& dir, std::vector<std::string> args = {}, std::string db_name = "hookline.db")
-      : dir_(dir), args_(std::move(args)), db_(dir.File(db_name)) {
+  // Receivers in tests are on loopback, so the SSRF guard is off
+  // (--allow-private-networks) unless `ssrf_guard` is true.
+  Hookd(const TempDir& dir, std::vector<std::string> args = {}, std::string db_name = "hookline.db",
+        bool ssrf_guard = false)
+      : dir_(dir), args_(std::move(args)), db_(dir.File(db_name)), ssrf_guard_(ssrf_guard) {
     Start();
   }
 
@@ -55,6 +58,7 @@ class Hookd {
                                      // breaker's own tests turn it on.
                                      "--breaker-threshold",
                                      "0"};
+    if (!ssrf_guard_) argv.push_back("--allow-private-networks");
     argv.insert(argv.end(), args_.begin(), args_.end());
     process_ = std::make_unique<ChildProcess>(argv, dir_.File("hookd.log"));
     port_ = process_->WaitListening();
@@ -110,6 +114,7 @@ class Hookd {
   const TempDir& dir_;
   std::vector<std::string> args_;
   std::string db_;
+  bool ssrf_guard_;
   std::unique_ptr<ChildProcess> process_;
   int port_ = -1;
   int next_port_ = 0;

@@ -84,3 +84,22 @@ TEST_CASE("a flag given twice takes its last value", "[sender][config]") {
   REQUIRE(c.ok());
   CHECK(c->workers == 5);
 }
+
+TEST_CASE("the SSRF guard is on and the API rate limit generous by default", "[sender][config]") {
+  auto d = Parse({});
+  REQUIRE(d.ok());
+  CHECK_FALSE(d->allow_private_networks);
+  CHECK(d->api_rate_limit == 10000);
+  CHECK(d->api_burst == 20000);
+  auto c = Parse({"--allow-private-networks", "--api-rate-limit", "0.5", "--api-burst", "3"});
+  REQUIRE(c.ok());
+  CHECK(c->allow_private_networks);
+  CHECK(c->api_rate_limit == 0.5);
+  CHECK(c->api_burst == 3);
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"--api-rate-limit", "-1"}, {"--api-rate-limit", "fast"}, {"--api-burst", "0"}}) {
+    auto r = Parse(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.status().message(), Catch::Contains(bad[0]));
+  }
+}
