@@ -88,7 +88,9 @@ class SqliteOutbox final : public Outbox {
   Result<int64_t> PurgeIdempotencyKeys(int64_t before, int limit) override;
   Result<Counts> CountDeliveries() override;
   Result<std::vector<FailingEndpoint>> FailingEndpoints(int limit) override;
-  OutboxStats Stats() override { return {writer_->commits(), writer_->jobs_committed()}; }
+  OutboxStats Stats() override {
+    return {writer_->commits(), writer_->jobs_committed(), writer_->oldest_wait()};
+  }
   Status CheckWritable() override;
 
  private:
