@@ -6,9 +6,11 @@
 #include <thread>
 
 #include "api_common.h"
+#include "api_observability.h"
 #include "api_routes.h"
 #include "dispatcher.h"
 #include "hookline/crypto.h"
+#include "stall_detector.h"
 
 namespace hookline::sender {
 
@@ -82,7 +84,9 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
     api::SendJson(res, 200, api::Json{{"status", "ok"}});
   });
   server.Get("/readyz", [&ctx](const httplib::Request&, httplib::Response& res) {
-    Status s = ctx.outbox.CheckWritable();
+    // The stall check first: it never waits for the writer, which may be stuck.
+    Status s = ctx.options.stall ? ctx.options.stall->Check() : Status::Ok();
+    if (s.ok()) s = ctx.outbox.CheckWritable();
     if (s.ok() && !ctx.dispatcher.running())
       s = Status::Unavailable("the dispatcher is not running");
     if (!s.ok()) {
@@ -94,6 +98,7 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
   api::RegisterEndpointRoutes(server, ctx);
   api::RegisterEventRoutes(server, ctx);
   api::RegisterDeliveryRoutes(server, ctx);
+  api::RegisterObservability(server, ctx);
 
   // httplib answers some errors itself (no route, 413 over --max-body) with an
   // empty body: give them the API's error shape.

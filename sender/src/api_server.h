@@ -12,12 +12,21 @@
 namespace hookline::sender {
 
 class Dispatcher;
+class HookdMetrics;
+class StallDetector;
+
+// Who may read GET /metrics: nobody (not served), anyone who can reach the
+// port (Prometheus' default: scrapers send no token), or API token holders.
+enum class MetricsAccess { kOff, kPublic, kToken };
 
 struct ApiOptions {
   std::string token;          // required bearer token
   size_t max_body = 1 << 20;  // larger bodies get 413
   int threads = 32;           // one per concurrent keep-alive connection
   std::chrono::milliseconds rotation_grace{24 * 3600 * 1000};  // old secret keeps signing
+  HookdMetrics* metrics = nullptr;  // not owned; null: no /metrics, nothing counted
+  MetricsAccess metrics_access = MetricsAccess::kPublic;
+  StallDetector* stall = nullptr;  // not owned; null: /readyz does not look for stalls
 };
 
 // Serves the API on its own thread pool. Bind() then Serve() (blocking) on one

@@ -26,6 +26,11 @@ struct Config {
   bool synchronous_full = true;
   std::chrono::milliseconds db_busy_timeout{5000};
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json
+  // /readyz fails when due work has waited this long with no attempt started,
+  // or a write this long without a commit.
+  std::chrono::milliseconds stall_after{60000};
+  std::string metrics = "public";  // GET /metrics: public | token | off
 };
 
 // Parses argv. On --help, prints usage and returns FailedPrecondition with an

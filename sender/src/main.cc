@@ -13,9 +13,12 @@
 #include "config.h"
 #include "dispatcher.h"
 #include "hookline/db/sqlite_outbox.h"
+#include "hookd_metrics.h"
 #include "http_sender.h"
 #include "lock_file.h"
+#include "logging.h"
 #include "maintenance.h"
+#include "stall_detector.h"
 #include "token.h"
 
 using namespace hookline;
@@ -38,9 +41,9 @@ int main(int argc, char** argv) {
   }
   const Config& c = *config;
   // Logs go to stderr; stdout carries only the "listening on" line.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("hookd"));
-  spdlog::set_level(spdlog::level::from_str(c.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  if (Status logging = ConfigureLogging(c.log_format, c.log_level); !logging.ok())
+    return Fail(logging.message());
+  HookdMetrics metrics;
 
   // Signals are taken by one thread with sigwait, so no handler runs inside
   // library code; every thread started below inherits the mask.
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
   db::SqliteOutboxOptions db_options;
   db_options.synchronous_full = c.synchronous_full;
   db_options.busy_timeout_ms = static_cast<int>(c.db_busy_timeout.count());
+  db_options.metrics = &metrics.registry();
   auto outbox = db::OpenSqliteOutbox(c.db_path, db_options);
   if (!outbox.ok())
     return Fail("cannot open database " + c.db_path + ": " + outbox.status().message());
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
   dispatch_options.workers = c.workers;
   dispatch_options.schedule = c.schedule;
   dispatch_options.max_retry_after = c.max_retry_after;
+  dispatch_options.metrics = &metrics;
   // A claim may wait behind MaxOutstanding / workers attempts, each up to the timeout.
   size_t waits = Dispatcher::MaxOutstanding(dispatch_options) / static_cast<size_t>(c.workers) + 2;
   dispatch_options.lease = std::max(std::chrono::milliseconds(60000),
@@ -95,6 +100,13 @@ int main(int argc, char** argv) {
   api_options.token = token;
   api_options.max_body = c.max_body;
   api_options.threads = c.api_threads;
+  metrics.AddOutboxGauges(**outbox, SystemClock::Get());
+  api_options.metrics = &metrics;
+  api_options.metrics_access = c.metrics == "off"     ? MetricsAccess::kOff
+                               : c.metrics == "token" ? MetricsAccess::kToken
+                                                      : MetricsAccess::kPublic;
+  StallDetector stall(**outbox, dispatcher, SystemClock::Get(), c.stall_after);
+  api_options.stall = &stall;
   ApiServer api(**outbox, dispatcher, SystemClock::Get(), api_options);
   auto port = api.Bind(c.listen_host, c.listen_port);
   if (!port.ok()) return Fail(port.status().message());
@@ -103,6 +115,7 @@ int main(int argc, char** argv) {
   if (!started.ok()) return Fail("cannot start the dispatcher: " + started.ToString());
   Maintenance maintenance(**outbox, SystemClock::Get(), std::chrono::minutes(1));
   maintenance.Start();
+  stall.Start();
 
   bool v6 = c.listen_host.find(':') != std::string::npos;
   std::string shown = v6 ? "[" + c.listen_host + "]" : c.listen_host;
@@ -129,6 +142,7 @@ int main(int argc, char** argv) {
   // before its 202 is written); idle keep-alive connections are not waited for.
   if (!api.WaitIdle(c.shutdown_grace)) spdlog::warn("API requests still running after the grace");
   maintenance.Stop();
+  stall.Stop();
   dispatcher.Stop(c.shutdown_grace);
   if (!serving_done) {
     // httplib keeps idle keep-alive connections until their timeout (30 s): do
