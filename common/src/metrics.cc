@@ -151,8 +151,8 @@ Histogram::Histogram(std::vector<double> bounds)
 
 void Histogram::Observe(double v) {
   if (std::isnan(v)) return;
-  size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
-                                 bounds_.begin());
+  size_t i =
+      static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(v, std::memory_order_relaxed);
 }
@@ -315,12 +315,12 @@ Family<Gauge>& Registry::AddGaugeFamily(std::string name, std::string help,
 
 Family<Histogram>& Registry::AddHistogramFamily(std::string name, std::string help,
                                                 std::vector<std::string> label_names,
-                                                std::vector<double> bounds,
-                                                FamilyOptions options) {
+                                                std::vector<double> bounds, FamilyOptions options) {
   Histogram probe(bounds);  // validates the bounds now, at registration
   Entry& e = Register(std::move(name), std::move(help), MetricType::kHistogram, label_names);
-  e.histograms.reset(new Family<Histogram>(*this, e.name, std::move(label_names), options,
-                                           [bounds] { return std::make_unique<Histogram>(bounds); }));
+  e.histograms.reset(
+      new Family<Histogram>(*this, e.name, std::move(label_names), options,
+                            [bounds] { return std::make_unique<Histogram>(bounds); }));
   return *e.histograms;
 }
 
@@ -333,8 +333,7 @@ Gauge& Registry::AddGauge(std::string name, std::string help) {
 }
 
 Histogram& Registry::AddHistogram(std::string name, std::string help, std::vector<double> bounds) {
-  return AddHistogramFamily(std::move(name), std::move(help), {}, std::move(bounds))
-      .WithLabels({});
+  return AddHistogramFamily(std::move(name), std::move(help), {}, std::move(bounds)).WithLabels({});
 }
 
 void Registry::AddCallback(std::string name, std::string help, MetricType type,

@@ -22,8 +22,8 @@ GroupCommitter::~GroupCommitter() {
 }
 
 Status GroupCommitter::Run(Job job, Durability durability) {
-  Pending pending{std::move(job), durability, std::chrono::steady_clock::now(), Status::Ok(), false,
-                  {}};
+  Pending pending{std::move(job), durability, std::chrono::steady_clock::now(),
+                  Status::Ok(),   false,      {}};
   std::unique_lock lock(mu_);
   if (stopping_) return Status::Unavailable("the database writer is shutting down");
   queue_.push_back(&pending);

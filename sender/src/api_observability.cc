@@ -17,7 +17,8 @@ void RegisterObservability(httplib::Server& server, const Context& ctx) {
     res.status = 200;
     res.set_content(metrics->Render(), metrics::kContentType);
   };
-  if (ctx.options.metrics_access == MetricsAccess::kToken) handler = Authed(ctx, std::move(handler));
+  if (ctx.options.metrics_access == MetricsAccess::kToken)
+    handler = Authed(ctx, std::move(handler));
   server.Get("/metrics", std::move(handler));
 }
 

@@ -10,12 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include "hookd_metrics.h"
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
 #include "hookline/periodic_task.h"
 #include "hookline/random.h"
 #include "hookline/retry_schedule.h"
-#include "hookd_metrics.h"
 #include "http_sender.h"
 
 namespace hookline::sender {

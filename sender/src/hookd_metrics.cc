@@ -13,17 +13,16 @@ namespace {
 using metrics::FamilyOptions;
 
 constexpr std::array<AttemptOutcome, 5> kOutcomes = {
-    AttemptOutcome::kSuccess, AttemptOutcome::kRetryableStatus,
-    AttemptOutcome::kNonRetryableStatus, AttemptOutcome::kNetworkError, AttemptOutcome::kTimeout};
+    AttemptOutcome::kSuccess, AttemptOutcome::kRetryableStatus, AttemptOutcome::kNonRetryableStatus,
+    AttemptOutcome::kNetworkError, AttemptOutcome::kTimeout};
 
 // One loopback attempt takes ~0.2 ms; a slow receiver up to --timeout (15 s).
 const std::vector<double> kAttemptBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                             0.25,   0.5,   1,      2.5,   5,    10,    15,    30};
+                                             0.25,   0.5,   1,      2.5,   5,    10,    15,   30};
 // From milliseconds (first try succeeds) to the ~28 h of the default schedule.
-const std::vector<double> kDeliveryBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                              0.25,  0.5,    1,     2.5,  5,     10,   30,
-                                              60,    300,    1800,  3600, 7200,  18000, 36000,
-                                              86400, 172800};
+const std::vector<double> kDeliveryBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,  0.25,  0.5,   1,     2.5,   5,
+    10,    30,     60,    300,  1800,  3600, 7200, 18000, 36000, 86400, 172800};
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -134,13 +133,13 @@ HookdMetrics::HookdMetrics()
           "End-to-end latency of successful deliveries: from the event's creation to the end of "
           "the attempt that succeeded (includes retries).",
           kDeliveryBuckets)),
-      http_requests_(registry_.AddCounterFamily(
-          "hookline_http_requests_total",
-          "HTTP API requests by route pattern, method and status code.",
-          {"route", "method", "status"},
-          // Routes x methods x statuses in practice stay far below this; the cap
-          // only guards against a bug feeding raw paths.
-          FamilyOptions{500})) {
+      http_requests_(
+          registry_.AddCounterFamily("hookline_http_requests_total",
+                                     "HTTP API requests by route pattern, method and status code.",
+                                     {"route", "method", "status"},
+                                     // Routes x methods x statuses in practice stay far below this;
+                                     // the cap only guards against a bug feeding raw paths.
+                                     FamilyOptions{500})) {
   // Created up front so that every outcome is exported (as 0) from the start:
   // rate() over a series that appears late misses its first increments.
   for (AttemptOutcome o : kOutcomes) {
@@ -157,20 +156,21 @@ void HookdMetrics::AddOutboxGauges(db::Outbox& outbox, const Clock& clock) {
     std::optional<db::Counts> counts;  // guarded by mu
   };
   auto shared = std::make_shared<Shared>();
-  registry_.AddCallback(
-      "hookline_deliveries", "Deliveries in the outbox by status, read at scrape time.",
-      metrics::MetricType::kGauge, {"status"}, [&outbox, shared](std::vector<metrics::Sample>& out) {
-        auto c = outbox.CountDeliveries();
-        {
-          std::lock_guard lock(shared->mu);
-          shared->counts = c.ok() ? std::optional<db::Counts>(*c) : std::nullopt;
-        }
-        if (!c.ok()) return;  // no samples: absent beats a wrong zero
-        out.push_back({{"pending"}, static_cast<double>(c->pending)});
-        out.push_back({{"inflight"}, static_cast<double>(c->inflight)});
-        out.push_back({{"succeeded"}, static_cast<double>(c->succeeded)});
-        out.push_back({{"failed"}, static_cast<double>(c->failed)});
-      });
+  registry_.AddCallback("hookline_deliveries",
+                        "Deliveries in the outbox by status, read at scrape time.",
+                        metrics::MetricType::kGauge, {"status"},
+                        [&outbox, shared](std::vector<metrics::Sample>& out) {
+                          auto c = outbox.CountDeliveries();
+                          {
+                            std::lock_guard lock(shared->mu);
+                            shared->counts = c.ok() ? std::optional<db::Counts>(*c) : std::nullopt;
+                          }
+                          if (!c.ok()) return;  // no samples: absent beats a wrong zero
+                          out.push_back({{"pending"}, static_cast<double>(c->pending)});
+                          out.push_back({{"inflight"}, static_cast<double>(c->inflight)});
+                          out.push_back({{"succeeded"}, static_cast<double>(c->succeeded)});
+                          out.push_back({{"failed"}, static_cast<double>(c->failed)});
+                        });
   registry_.AddCallback(
       "hookline_oldest_due_delivery_age_seconds",
       "Seconds since the earliest pending delivery fell due (0 when none is due).",
@@ -183,8 +183,9 @@ void HookdMetrics::AddOutboxGauges(db::Outbox& outbox, const Clock& clock) {
         if (!c) return;
         double age = 0;
         if (c->oldest_due_at) {
-          age = std::max<double>(0, static_cast<double>(clock.NowUnixMillis() - *c->oldest_due_at)) /
-                1000.0;
+          age =
+              std::max<double>(0, static_cast<double>(clock.NowUnixMillis() - *c->oldest_due_at)) /
+              1000.0;
         }
         out.push_back({{}, age});
       });

@@ -7,7 +7,9 @@
 namespace hookline::sender {
 namespace {
 
-std::string Seconds(int64_t ms) { return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s"; }
+std::string Seconds(int64_t ms) {
+  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
+}
 
 }  // namespace
 
@@ -15,12 +17,13 @@ Status JudgeStall(const StallInputs& in, std::chrono::milliseconds stall_after) 
   const int64_t after = stall_after.count();
   if (in.write_wait.count() >= after) {
     return Status::Unavailable("stalled: the database has not committed for " +
-                               Seconds(in.write_wait.count()) + " while writes wait (--stall-after " +
-                               Seconds(after) + ")");
+                               Seconds(in.write_wait.count()) +
+                               " while writes wait (--stall-after " + Seconds(after) + ")");
   }
   std::optional<int64_t> due_since;
   if (in.next_due_at && *in.next_due_at <= in.now) due_since = *in.next_due_at;
-  if (in.queued_since) due_since = due_since ? std::min(*due_since, *in.queued_since) : *in.queued_since;
+  if (in.queued_since)
+    due_since = due_since ? std::min(*due_since, *in.queued_since) : *in.queued_since;
   if (!due_since) return Status::Ok();
   int64_t due_for = in.now - *due_since;
   int64_t idle_for = in.now - in.last_attempt_started_at;
@@ -40,8 +43,8 @@ StallDetector::StallDetector(db::Outbox& outbox, Dispatcher& dispatcher, const C
 StallDetector::~StallDetector() { Stop(); }
 
 void StallDetector::Start() {
-  auto period = std::clamp(stall_after_ / 2, std::chrono::milliseconds(10),
-                           std::chrono::milliseconds(5000));
+  auto period =
+      std::clamp(stall_after_ / 2, std::chrono::milliseconds(10), std::chrono::milliseconds(5000));
   task_ = std::make_unique<PeriodicTask>(period, [this] { (void)Check(); });
 }
 

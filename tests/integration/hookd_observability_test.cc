@@ -83,8 +83,8 @@ std::string FormatProblems(const std::string& text) {
     std::string family = name;
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
       std::string sfx = suffix;
-      if (family.size() > sfx.size() && family.compare(family.size() - sfx.size(), sfx.size(),
-                                                       sfx) == 0) {
+      if (family.size() > sfx.size() &&
+          family.compare(family.size() - sfx.size(), sfx.size(), sfx) == 0) {
         std::string base = family.substr(0, family.size() - sfx.size());
         if (types.count(base) && types[base] == "histogram") family = base;
       }
@@ -121,11 +121,10 @@ const std::string kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 }  // namespace
 
-TEST_CASE("metrics move as events flow and stay valid exposition text",
-          "[integration][metrics]") {
+TEST_CASE("metrics move as events flow and stay valid exposition text", "[integration][metrics]") {
   TempDir dir;
   // The first request fails once, so a retryable outcome shows up too.
-  TestReceiver receiver([](int n, const ReceivedRequest&) { 
+  TestReceiver receiver([](int n, const ReceivedRequest&) {
     return Answer{n == 0 ? 503 : 200, "ok", {}};
   });
   Hookd hookd(dir);

@@ -1,13 +1,12 @@
 // The metrics registry: exact exposition text, caps on label cardinality, and
 // updates from many threads (run under TSan as part of sender_unit_test).
-#include <catch2/catch.hpp>
+#include "hookline/metrics.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <thread>
-
-#include "hookline/metrics.h"
 
 using namespace hookline::metrics;
 
@@ -39,25 +38,26 @@ TEST_CASE("a small registry renders as exact exposition text", "[metrics]") {
   latency.Observe(1);
   latency.Observe(30);
 
-  std::string expected = "# HELP app_events_total Events stored.\n"
-                         "# TYPE app_events_total counter\n"
-                         "app_events_total 3\n"
-                         "# HELP app_requests_total Requests by route.\n"
-                         "# TYPE app_requests_total counter\n"
-                         "app_requests_total{route=\"/v1/endpoints/{id}\",status=\"404\"} 1\n"
-                         "app_requests_total{route=\"/v1/events\",status=\"202\"} 5\n"
-                         "# HELP app_queue_depth Queue depth.\\nSecond line with a \\\\ backslash.\n"
-                         "# TYPE app_queue_depth gauge\n"
-                         "app_queue_depth 7.25\n"
-                         "# HELP app_latency_seconds Latency.\n"
-                         "# TYPE app_latency_seconds histogram\n"
-                         "app_latency_seconds_bucket{le=\"0.1\"} 2\n"
-                         "app_latency_seconds_bucket{le=\"0.5\"} 2\n"
-                         "app_latency_seconds_bucket{le=\"2.5\"} 3\n"
-                         "app_latency_seconds_bucket{le=\"+Inf\"} 4\n"
-                         "app_latency_seconds_sum 31.15\n"
-                         "app_latency_seconds_count 4\n" +
-                         std::string(kOverflowHeader);
+  std::string expected =
+      "# HELP app_events_total Events stored.\n"
+      "# TYPE app_events_total counter\n"
+      "app_events_total 3\n"
+      "# HELP app_requests_total Requests by route.\n"
+      "# TYPE app_requests_total counter\n"
+      "app_requests_total{route=\"/v1/endpoints/{id}\",status=\"404\"} 1\n"
+      "app_requests_total{route=\"/v1/events\",status=\"202\"} 5\n"
+      "# HELP app_queue_depth Queue depth.\\nSecond line with a \\\\ backslash.\n"
+      "# TYPE app_queue_depth gauge\n"
+      "app_queue_depth 7.25\n"
+      "# HELP app_latency_seconds Latency.\n"
+      "# TYPE app_latency_seconds histogram\n"
+      "app_latency_seconds_bucket{le=\"0.1\"} 2\n"
+      "app_latency_seconds_bucket{le=\"0.5\"} 2\n"
+      "app_latency_seconds_bucket{le=\"2.5\"} 3\n"
+      "app_latency_seconds_bucket{le=\"+Inf\"} 4\n"
+      "app_latency_seconds_sum 31.15\n"
+      "app_latency_seconds_count 4\n" +
+      std::string(kOverflowHeader);
   CHECK(r.Render() == expected);
 }
 
@@ -122,8 +122,7 @@ TEST_CASE("a gauge family past its cap drops the extra series", "[metrics]") {
   CHECK(text.find("ep_state{endpoint=\"ep_a\"} 1\n") != std::string::npos);
   CHECK(text.find("ep_b") == std::string::npos);
   CHECK(text.find("endpoint=\"other\"") == std::string::npos);
-  CHECK(text.find("hookline_metrics_overflow_total{family=\"ep_state\"} 1\n") !=
-        std::string::npos);
+  CHECK(text.find("hookline_metrics_overflow_total{family=\"ep_state\"} 1\n") != std::string::npos);
 }
 
 TEST_CASE("callbacks give scrape-time samples under the same cap", "[metrics]") {

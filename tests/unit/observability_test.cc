@@ -1,6 +1,5 @@
 // hookd's metrics labels, stall verdicts and JSON log lines.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "delivery_policy.h"
@@ -97,8 +96,7 @@ TEST_CASE("attempts and requests show up in the rendered metrics", "[observabili
   CHECK(text.find("hookline_delivery_latency_seconds_count 1\n") != std::string::npos);
   CHECK(text.find("hookline_delivery_latency_seconds_sum 1.5\n") != std::string::npos);
   CHECK(text.find("hookline_delivery_latency_seconds_bucket{le=\"1\"} 0\n") != std::string::npos);
-  CHECK(text.find("hookline_delivery_latency_seconds_bucket{le=\"2.5\"} 1\n") !=
-        std::string::npos);
+  CHECK(text.find("hookline_delivery_latency_seconds_bucket{le=\"2.5\"} 1\n") != std::string::npos);
   CHECK(text.find("hookline_http_requests_total{route=\"/v1/events\",method=\"POST\",status="
                   "\"202\"} 1\n") != std::string::npos);
   CHECK(text.find("route=\"/v1/endpoints/{id}\",method=\"GET\",status=\"404\"} 1\n") !=

@@ -41,8 +41,8 @@ TEST_CASE("commits are observed in the commit histograms", "[outbox][metrics]") 
   std::string after = registry.Render();
   uint64_t commits = (*outbox)->Stats().commits;
   CHECK(commits >= 2);
-  CHECK(after.find("hookline_db_commit_duration_seconds_count " + std::to_string(commits) +
-                   "\n") != std::string::npos);
+  CHECK(after.find("hookline_db_commit_duration_seconds_count " + std::to_string(commits) + "\n") !=
+        std::string::npos);
   CHECK(after.find("hookline_db_commit_batch_size_count " + std::to_string(commits) + "\n") !=
         std::string::npos);
   CHECK(after.find("# TYPE hookline_db_commit_batch_size histogram\n") != std::string::npos);
@@ -60,7 +60,8 @@ TEST_CASE("a write held up by a locked database shows as write_wait", "[outbox][
   sqlite3* other = nullptr;
   REQUIRE(sqlite3_open(dir.File("w.db").c_str(), &other) == SQLITE_OK);
   REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
-  auto write = std::async(std::launch::async, [&] { return outbox.CreateEndpoint(SomeEndpoint()); });
+  auto write =
+      std::async(std::launch::async, [&] { return outbox.CreateEndpoint(SomeEndpoint()); });
   CHECK(Eventually([&] { return outbox.Stats().write_wait >= 300ms; }, 4000ms));
   REQUIRE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(other);

@@ -123,8 +123,8 @@ class Family {
   mutable std::shared_mutex mu_;
   // key: label values joined by '\0'; sorted, so rendering is stable.
   std::map<std::string, std::pair<std::vector<std::string>, std::unique_ptr<T>>>
-      children_;                      // guarded by mu_
-  std::unique_ptr<T> overflow_;       // guarded by mu_ (created once)
+      children_;                     // guarded by mu_
+  std::unique_ptr<T> overflow_;      // guarded by mu_ (created once)
   std::unique_ptr<T> dropped_sink_;  // kDrop: updated, never rendered
 };
 
