@@ -3,11 +3,12 @@
 namespace hookline::db {
 
 GroupCommitter::GroupCommitter(std::unique_ptr<Connection> conn, int max_batch,
-                               bool synchronous_full)
+                               bool synchronous_full, CommitObserver observer)
     : conn_(std::move(conn)),
       max_batch_(static_cast<size_t>(max_batch < 1 ? 1 : max_batch)),
       synchronous_full_(synchronous_full),
-      connection_full_(synchronous_full) {
+      connection_full_(synchronous_full),
+      observer_(observer) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -21,7 +22,8 @@ GroupCommitter::~GroupCommitter() {
 }
 
 Status GroupCommitter::Run(Job job, Durability durability) {
-  Pending pending{std::move(job), durability, Status::Ok(), false, {}};
+  Pending pending{std::move(job), durability, std::chrono::steady_clock::now(),
+                  Status::Ok(),   false,      {}};
   std::unique_lock lock(mu_);
   if (stopping_) return Status::Unavailable("the database writer is shutting down");
   queue_.push_back(&pending);
@@ -40,6 +42,15 @@ uint64_t GroupCommitter::jobs_committed() const {
   return jobs_committed_;
 }
 
+std::chrono::milliseconds GroupCommitter::oldest_wait() const {
+  std::lock_guard lock(mu_);
+  std::optional<std::chrono::steady_clock::time_point> oldest = running_since_;
+  if (!oldest && !queue_.empty()) oldest = queue_.front()->enqueued_at;
+  if (!oldest) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               *oldest);
+}
+
 void GroupCommitter::Loop() {
   std::deque<Pending*> group;
   for (;;) {
@@ -51,6 +62,7 @@ void GroupCommitter::Loop() {
         group.push_back(queue_.front());
         queue_.pop_front();
       }
+      running_since_ = group.front()->enqueued_at;
     }
     RunGroup(group);
     {
@@ -61,6 +73,7 @@ void GroupCommitter::Loop() {
         p->done = true;
         p->cv.notify_one();
       }
+      running_since_.reset();
     }
     group.clear();
   }
@@ -78,6 +91,7 @@ void GroupCommitter::RunGroup(std::deque<Pending*>& group) {
     }
     connection_full_ = full;
   }
+  auto began = std::chrono::steady_clock::now();
   Status begin = conn_->Begin();
   if (!begin.ok()) {
     for (Pending* p : group) p->result = begin;
@@ -109,6 +123,11 @@ void GroupCommitter::RunGroup(std::deque<Pending*>& group) {
     if (on_commit_failure_) on_commit_failure_();
     return;
   }
+  if (observer_.commit_seconds) {
+    observer_.commit_seconds->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  }
+  if (observer_.group_jobs) observer_.group_jobs->Observe(static_cast<double>(group.size()));
   std::lock_guard lock(mu_);
   ++commits_;
   jobs_committed_ += ok_jobs;

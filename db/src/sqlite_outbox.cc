@@ -140,8 +140,19 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::Open(const std::string& path
   checkpoint_options.busy_timeout_ms = 100;  // see Checkpointer: give way, retry later
   auto checkpoint_conn = Connection::Open(path, checkpoint_options);
   if (!checkpoint_conn.ok()) return checkpoint_conn.status();
+  CommitObserver observer;
+  if (options.metrics) {
+    observer.commit_seconds = &options.metrics->AddHistogram(
+        "hookline_db_commit_duration_seconds",
+        "Time to run and commit one group of database writes, BEGIN to the end of COMMIT "
+        "(includes the fsync).",
+        metrics::ExponentialBuckets(0.00025, 2, 14));
+    observer.group_jobs = &options.metrics->AddHistogram(
+        "hookline_db_commit_batch_size", "Write operations committed together in one group.",
+        metrics::ExponentialBuckets(1, 2, 9));
+  }
   outbox->writer_ = std::make_unique<GroupCommitter>(std::move(writer).value(), options.max_batch,
-                                                     options.synchronous_full);
+                                                     options.synchronous_full, observer);
   outbox->checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_conn).value(),
                                                          std::chrono::milliseconds(200));
   SqliteOutbox* self = outbox.get();

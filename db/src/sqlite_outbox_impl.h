@@ -91,7 +91,9 @@ class SqliteOutbox final : public Outbox {
                                int limit) override;
   Result<Counts> CountDeliveries() override;
   Result<std::vector<FailingEndpoint>> FailingEndpoints(int limit) override;
-  OutboxStats Stats() override { return {writer_->commits(), writer_->jobs_committed()}; }
+  OutboxStats Stats() override {
+    return {writer_->commits(), writer_->jobs_committed(), writer_->oldest_wait()};
+  }
   Status CheckWritable() override;
 
  private:

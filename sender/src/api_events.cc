@@ -1,6 +1,7 @@
 // /v1/events and /v1/deliveries
 #include "api_common.h"
 #include "api_routes.h"
+#include "hookd_metrics.h"
 #include "hookline/crypto.h"
 #include "hookline/encoding.h"
 #include "hookline/event_types.h"
@@ -67,6 +68,7 @@ void PostEvent(const Context& ctx, const httplib::Request& req, httplib::Respons
   if (!result.ok()) return SendStatus(res, result.status());
   if (result->replay) res.set_header("Idempotent-Replayed", "true");
   if (result->deliveries > 0 && !result->replay) ctx.dispatcher.Notify();
+  if (ctx.options.metrics && !result->replay) ctx.options.metrics->RecordIngested();
   SendJson(res, 202, Json{{"id", result->event_id}, {"deliveries", result->deliveries}});
 }
 

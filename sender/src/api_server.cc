@@ -8,9 +8,11 @@
 #include "api_common.h"
 #include "api_limits.h"
 #include "api_rate_limiter.h"
+#include "api_observability.h"
 #include "api_routes.h"
 #include "dispatcher.h"
 #include "hookline/crypto.h"
+#include "stall_detector.h"
 
 namespace hookline::sender {
 
@@ -159,7 +161,9 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
     api::SendJson(res, 200, api::Json{{"status", "ok"}});
   });
   server.Get("/readyz", [&ctx](const httplib::Request&, httplib::Response& res) {
-    Status s = ctx.outbox.CheckWritable();
+    // The stall check first: it never waits for the writer, which may be stuck.
+    Status s = ctx.options.stall ? ctx.options.stall->Check() : Status::Ok();
+    if (s.ok()) s = ctx.outbox.CheckWritable();
     if (s.ok() && !ctx.dispatcher.running())
       s = Status::Unavailable("the dispatcher is not running");
     if (!s.ok()) {
@@ -171,6 +175,7 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
   api::RegisterEndpointRoutes(server, ctx);
   api::RegisterEventRoutes(server, ctx);
   api::RegisterDeliveryRoutes(server, ctx);
+  api::RegisterObservability(server, ctx);
 
   // httplib answers some errors itself (no route, 413 over --max-body) with an
   // empty body: give them the API's error shape.

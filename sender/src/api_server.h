@@ -14,6 +14,12 @@
 namespace hookline::sender {
 
 class Dispatcher;
+class HookdMetrics;
+class StallDetector;
+
+// Who may read GET /metrics: nobody (not served), anyone who can reach the
+// port (Prometheus' default: scrapers send no token), or API token holders.
+enum class MetricsAccess { kOff, kPublic, kToken };
 
 struct ApiOptions {
   std::string token;          // required bearer token
@@ -27,6 +33,9 @@ struct ApiOptions {
   const Resolver* resolver = nullptr;  // nullptr: SystemResolver(); must outlive the server
   // Per token (per remote address without a valid one); rate 0 = off.
   RateLimitOptions rate_limit;
+  HookdMetrics* metrics = nullptr;  // not owned; null: no /metrics, nothing counted
+  MetricsAccess metrics_access = MetricsAccess::kPublic;
+  StallDetector* stall = nullptr;  // not owned; null: /readyz does not look for stalls
 };
 
 // Serves the API on its own thread pool. Bind() then Serve() (blocking) on one

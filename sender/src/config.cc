@@ -156,6 +156,18 @@ Result<Config> ParseConfig(int argc, char** argv) {
   app.add_option("--api-burst", c.api_burst, "API requests a token may make at once")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
+  std::string stall_after = "60s";
+  app.add_option("--log-format", c.log_format, "text (for people) or json (one object per line)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--stall-after", stall_after,
+                 "/readyz fails (503) when due deliveries wait this long with no attempt "
+                 "started, or a database write waits this long for its commit")
+      ->capture_default_str();
+  app.add_option("--metrics", c.metrics,
+                 "GET /metrics (Prometheus): public (no token), token (bearer token), or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"public", "token", "off"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -187,6 +199,8 @@ Result<Config> ParseConfig(int argc, char** argv) {
   HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--failed-retention", failed_retention,
                                              c.failed_retention, std::chrono::milliseconds(1000),
                                              kMaxHistoryDuration));
+  HOOKLINE_RETURN_IF_ERROR(ParseDurationFlag("--stall-after", stall_after, c.stall_after,
+                                             std::chrono::milliseconds(100)));
   auto sched = RetrySchedule::Parse(schedule, jitter);
   if (!sched.ok())
     return Status::InvalidArgument("--retry-schedule/--retry-jitter: " + sched.status().message());

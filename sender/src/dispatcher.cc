@@ -48,6 +48,10 @@ Status Dispatcher::Start() {
                  *released);
   }
   running_ = true;
+  {
+    std::lock_guard lock(mu_);
+    last_attempt_started_at_ = clock_.NowUnixMillis();
+  }
   for (int i = 0; i < options_.workers; ++i) sessions_.push_back(http_.NewSession());
   recorder_ = std::thread([this] { RecorderLoop(); });
   for (size_t i = 0; i < sessions_.size(); ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
@@ -113,6 +117,7 @@ void Dispatcher::SchedulerLoop() {
     }
     lock.lock();
     if (!failed) {
+      if (queue_.empty() && !claimed->empty()) queued_since_ = clock_.NowUnixMillis();
       for (auto& c : *claimed) {
         gates_.Learn(c);
         gates_.Queued(c.endpoint_id, +1);
@@ -211,6 +216,7 @@ void Dispatcher::WorkerLoop(size_t index) {
       continue;
     }
     ++busy_workers_;
+    last_attempt_started_at_ = clock_.NowUnixMillis();
     lock.unlock();
     if (!deferred.empty()) PushReleases(std::move(deferred));
     AttemptOutcome a = Attempt(session, *c);
@@ -268,6 +274,7 @@ Dispatcher::AttemptOutcome Dispatcher::Attempt(HttpSession& session,
   o.delivery_id = c.delivery_id;
   o.endpoint_id = c.endpoint_id;
   int64_t started = clock_.NowUnixMillis();
+  auto started_steady = std::chrono::steady_clock::now();
   o.attempt.attempted_at = started;
   int attempts_made = c.attempts_made + 1;
   AttemptResult result;
@@ -293,6 +300,10 @@ Dispatcher::AttemptOutcome Dispatcher::Attempt(HttpSession& session,
   }
   int64_t finished = clock_.NowUnixMillis();
   ++attempts_made_;
+  if (options_.metrics) {
+    options_.metrics->RecordAttempt(result, std::chrono::steady_clock::now() - started_steady,
+                                    milliseconds(finished - c.event_created_at));
+  }
   o.attempt.latency_ms = finished - started;
   if (result.status > 0) o.attempt.status_code = result.status;
   o.attempt.response_excerpt = result.excerpt;
@@ -311,11 +322,17 @@ Dispatcher::AttemptOutcome Dispatcher::Attempt(HttpSession& session,
                  c.event_id, c.endpoint_id, c.delivery_id, attempts_made, result.status,
                  o.attempt.latency_ms);
   } else if (d.next == db::DeliveryStatus::kPending) {
-    spdlog::info("retrying event={} endpoint={} delivery={} attempt={} result=\"{}\" in_ms={}",
-                 c.event_id, c.endpoint_id, c.delivery_id, attempts_made, what, d.delay.count());
+    spdlog::info(
+        "retrying event={} endpoint={} delivery={} attempt={} status={} latency_ms={} "
+        "result=\"{}\" in_ms={}",
+        c.event_id, c.endpoint_id, c.delivery_id, attempts_made, result.status,
+        o.attempt.latency_ms, what, d.delay.count());
   } else {
-    spdlog::warn("failed event={} endpoint={} delivery={} attempt={} result=\"{}\" reason=\"{}\"",
-                 c.event_id, c.endpoint_id, c.delivery_id, attempts_made, what, d.reason);
+    spdlog::warn(
+        "failed event={} endpoint={} delivery={} attempt={} status={} latency_ms={} "
+        "result=\"{}\" reason=\"{}\"",
+        c.event_id, c.endpoint_id, c.delivery_id, attempts_made, result.status,
+        o.attempt.latency_ms, what, d.reason);
   }
   if (!d.disable_endpoint_reason.empty()) {
     spdlog::warn("disabling endpoint={}: {}", c.endpoint_id, d.disable_endpoint_reason);
@@ -330,6 +347,14 @@ void Dispatcher::PushReleases(std::vector<db::Release> releases) {
                      std::make_move_iterator(releases.end()));
   }
   outcomes_cv_.notify_one();
+}
+
+Dispatcher::Progress Dispatcher::progress() {
+  std::lock_guard lock(mu_);
+  Progress p;
+  p.last_attempt_started_at = last_attempt_started_at_;
+  if (!queue_.empty()) p.queued_since = queued_since_;
+  return p;
 }
 
 void Dispatcher::PushOutcome(db::Outcome outcome) {

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "hookd_metrics.h"
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
 #include "hookline/periodic_task.h"
@@ -32,6 +33,8 @@ struct DispatcherOptions {
   // How often the watchdog looks for attempts past their timeout.
   std::chrono::milliseconds watchdog_period{100};
   GateOptions gates;  // per-endpoint concurrency, rate limit, circuit breaker
+  // Counts attempts by outcome and their latencies when set. Not owned.
+  HookdMetrics* metrics = nullptr;
 };
 
 // Threads: one scheduler (claims), `workers` senders, one recorder (commits
@@ -70,6 +73,15 @@ class Dispatcher {
   // False once the scheduler has stopped (for /readyz).
   bool running() const { return running_.load(); }
   int64_t attempts_made() const { return attempts_made_.load(); }
+
+  // For stall detection: when the last attempt started (Start() counts as
+  // one), and since when claims have waited in the local queue for a free
+  // worker (nullopt: the queue is empty). Unix ms.
+  struct Progress {
+    int64_t last_attempt_started_at = 0;
+    std::optional<int64_t> queued_since;
+  };
+  Progress progress();
 
  private:
   struct QueuedClaim {
@@ -111,6 +123,8 @@ class Dispatcher {
   bool notified_ = false;                  // guarded by mu_
   bool stopping_ = false;                  // guarded by mu_
   bool abandon_ = false;                   // guarded by mu_: grace over, give claims back
+  int64_t queued_since_ = 0;               // guarded by mu_: when queue_ last became non-empty
+  int64_t last_attempt_started_at_ = 0;    // guarded by mu_
   std::vector<std::unique_ptr<HttpSession>> sessions_;  // one per worker; Cancel() is thread-safe
 
   std::mutex outcomes_mu_;

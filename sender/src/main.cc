@@ -12,10 +12,13 @@
 #include "api_server.h"
 #include "config.h"
 #include "dispatcher.h"
+#include "hookd_metrics.h"
 #include "hookline/db/sqlite_outbox.h"
 #include "http_sender.h"
 #include "lock_file.h"
+#include "logging.h"
 #include "maintenance.h"
+#include "stall_detector.h"
 #include "token.h"
 
 using namespace hookline;
@@ -38,9 +41,9 @@ int main(int argc, char** argv) {
   }
   const Config& c = *config;
   // Logs go to stderr; stdout carries only the "listening on" line.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("hookd"));
-  spdlog::set_level(spdlog::level::from_str(c.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  if (Status logging = ConfigureLogging(c.log_format, c.log_level); !logging.ok())
+    return Fail(logging.message());
+  HookdMetrics metrics;
 
   // Signals are taken by one thread with sigwait, so no handler runs inside
   // library code; every thread started below inherits the mask.
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
   db::SqliteOutboxOptions db_options;
   db_options.synchronous_full = c.synchronous_full;
   db_options.busy_timeout_ms = static_cast<int>(c.db_busy_timeout.count());
+  db_options.metrics = &metrics.registry();
   auto outbox = db::OpenSqliteOutbox(c.db_path, db_options);
   if (!outbox.ok())
     return Fail("cannot open database " + c.db_path + ": " + outbox.status().message());
@@ -90,6 +94,7 @@ int main(int argc, char** argv) {
   dispatch_options.gates.breaker_threshold = c.breaker_threshold;
   dispatch_options.gates.breaker_cooldown = c.breaker_cooldown;
   dispatch_options.gates.auto_disable_after = c.auto_disable_after;
+  dispatch_options.metrics = &metrics;
   // A claim may wait behind MaxOutstanding / workers attempts, each up to the timeout.
   size_t waits = Dispatcher::MaxOutstanding(dispatch_options) / static_cast<size_t>(c.workers) + 2;
   dispatch_options.lease = std::max(std::chrono::milliseconds(60000),
@@ -110,6 +115,13 @@ int main(int argc, char** argv) {
         "--allow-private-networks: the SSRF guard is off; endpoints may target "
         "loopback, private and metadata addresses");
   }
+  metrics.AddOutboxGauges(**outbox, SystemClock::Get());
+  api_options.metrics = &metrics;
+  api_options.metrics_access = c.metrics == "off"     ? MetricsAccess::kOff
+                               : c.metrics == "token" ? MetricsAccess::kToken
+                                                      : MetricsAccess::kPublic;
+  StallDetector stall(**outbox, dispatcher, SystemClock::Get(), c.stall_after);
+  api_options.stall = &stall;
   ApiServer api(**outbox, dispatcher, SystemClock::Get(), api_options);
   auto port = api.Bind(c.listen_host, c.listen_port);
   if (!port.ok()) return Fail(port.status().message());
@@ -125,6 +137,7 @@ int main(int argc, char** argv) {
       std::chrono::milliseconds(60000));
   Maintenance maintenance(**outbox, SystemClock::Get(), maintenance_options);
   maintenance.Start();
+  stall.Start();
 
   bool v6 = c.listen_host.find(':') != std::string::npos;
   std::string shown = v6 ? "[" + c.listen_host + "]" : c.listen_host;
@@ -151,6 +164,7 @@ int main(int argc, char** argv) {
   // before its 202 is written); idle keep-alive connections are not waited for.
   if (!api.WaitIdle(c.shutdown_grace)) spdlog::warn("API requests still running after the grace");
   maintenance.Stop();
+  stall.Stop();
   dispatcher.Stop(c.shutdown_grace);
   if (!serving_done) {
     // httplib keeps idle keep-alive connections until their timeout (30 s): do

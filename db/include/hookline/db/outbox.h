@@ -202,6 +202,9 @@ struct FailingEndpoint {
 struct OutboxStats {
   uint64_t commits = 0;  // transactions committed
   uint64_t writes = 0;   // write operations in them (> commits when group commit works)
+  // How long the oldest write not yet committed has waited; 0 when no write is
+  // waiting. Grows without bound when the store has stopped committing.
+  std::chrono::milliseconds write_wait{0};
 };
 
 class Outbox {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "hookline/db/outbox.h"
+#include "hookline/metrics.h"
 
 namespace hookline::db {
 
@@ -17,6 +18,9 @@ struct SqliteOutboxOptions {
   int max_batch = 256;
   // Read connections for concurrent reads beside the single writer.
   int read_connections = 4;
+  // When set, the store registers and updates hookline_db_commit_duration_seconds
+  // and hookline_db_commit_batch_size there. Not owned; must outlive the store.
+  metrics::Registry* metrics = nullptr;
 };
 
 // Opens (creating and migrating as needed) the database at `path`.
