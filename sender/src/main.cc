@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) is a full disk by another name: with SIGXFSZ
+  // ignored the write fails with EFBIG, SQLite reports an I/O error and the API
+  // answers 503 until the limit is raised, instead of the process dying.
+  signal(SIGXFSZ, SIG_IGN);
 
   if (Status locked = LockDatabase(c.db_path); !locked.ok()) return Fail(locked.message());
 

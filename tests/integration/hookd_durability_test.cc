@@ -2,21 +2,21 @@
 // lost across kill -9 or SIGTERM, a database that cannot write answers 503 and
 // stores nothing, and bad start-up configuration fails loudly.
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "support/delivery_checks.h"
+#include "support/event_load.h"
 #include "support/hookd_fixture.h"
 #include "support/port_holder.h"
+#include "support/sqlite_peek.h"
 #include "support/test_receiver.h"
 
 using namespace hookline::testing;
@@ -39,41 +39,6 @@ void RequireStarted(const Hookd& hookd) {
   REQUIRE(hookd.port() > 0);
 }
 
-// How many times each webhook-id reached the receiver.
-std::map<std::string, int> CountById(const TestReceiver& receiver) {
-  std::map<std::string, int> seen;
-  for (const auto& r : receiver.requests()) ++seen[r.id];
-  return seen;
-}
-
-// The ids that reached the receiver fewer than `times` times.
-std::vector<std::string> Missing(const TestReceiver& receiver, const std::vector<std::string>& ids,
-                                 int times = 1) {
-  auto seen = CountById(receiver);
-  std::vector<std::string> missing;
-  for (const auto& id : ids) {
-    if (seen[id] < times) missing.push_back(id);
-  }
-  return missing;
-}
-
-bool NoDeliveriesWith(const Hookd& hookd, const std::string& status) {
-  ApiReply r = hookd.Get("/v1/deliveries?limit=1&status=" + status);
-  return r.status == 200 && r.body["data"].empty();
-}
-
-// Nothing waits and nothing is leased.
-bool Settled(const Hookd& hookd) {
-  return NoDeliveriesWith(hookd, "pending") && NoDeliveriesWith(hookd, "inflight");
-}
-
-bool AllSucceeded(const Hookd& hookd, const std::vector<std::string>& event_ids) {
-  return std::all_of(event_ids.begin(), event_ids.end(), [&](const std::string& id) {
-    Json d = hookd.Deliveries(id);
-    return d.is_array() && d.size() == 1 && d[0].value("status", "") == "succeeded";
-  });
-}
-
 std::vector<std::string> PostEvents(const Hookd& hookd, int n, const std::string& type) {
   std::vector<std::string> ids;
   for (int i = 0; i < n; ++i) ids.push_back(hookd.PostEvent(type, {{"n", i}}));
@@ -89,26 +54,6 @@ void HoldUntil(const std::atomic<bool>& release, std::chrono::milliseconds max) 
   }
 }
 
-using Db = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;
-
-Db OpenDb(const std::string& path) {
-  sqlite3* raw = nullptr;
-  sqlite3_open(path.c_str(), &raw);
-  sqlite3_busy_timeout(raw, 5000);
-  return Db(raw, &sqlite3_close);
-}
-
-int64_t QueryInt(sqlite3* db, const char* sql) {
-  sqlite3_stmt* st = nullptr;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    v = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  return v;
-}
-
 }  // namespace
 
 TEST_CASE("kill -9 during a burst loses no acknowledged event", "[integration][durability]") {
@@ -119,40 +64,12 @@ TEST_CASE("kill -9 during a burst loses no acknowledged event", "[integration][d
   const int port = hookd.port();
   REQUIRE(!hookd.CreateEndpoint(receiver.url()).empty());
 
-  constexpr int kMaxPosts = 2000;
-  std::atomic<int> posts{0}, unanswered{0}, server_errors{0}, unexpected{0};
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::vector<std::string> acked;  // guarded by mu
-  auto client = [&](int thread) {
-    httplib::Client cli("127.0.0.1", port);
-    cli.set_keep_alive(true);  // reconnects after a kill
-    cli.set_tcp_nodelay(true);
-    cli.set_connection_timeout(1);
-    cli.set_read_timeout(5);
-    httplib::Headers auth{{"Authorization", std::string("Bearer ") + Hookd::kToken}};
-    for (int n = 0; !stop && posts++ < kMaxPosts; ++n) {
-      Json body{{"type", "burst.test"}, {"data", {{"thread", thread}, {"n", n}}}};
-      auto r = cli.Post("/v1/events", auth, body.dump(), "application/json");
-      if (!r || r->status >= 500) {
-        // Never acknowledged: a producer would retry. Back off while hookd is down.
-        ++(r ? server_errors : unanswered);
-        std::this_thread::sleep_for(5ms);
-      } else if (r->status == 202) {
-        std::lock_guard lock(mu);
-        acked.push_back(Json::parse(r->body)["id"].get<std::string>());
-      } else {
-        ++unexpected;
-      }
-    }
-  };
+  EventLoad load(port, Hookd::kToken, 4, 2000, "burst.test");
 
   const unsigned seed = std::random_device{}();
   INFO("kill times seed " << seed);
   std::mt19937 rng(seed);
   auto start = std::chrono::steady_clock::now();
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 4; ++t) clients.emplace_back(client, t);
   for (auto [lo, hi] : {std::pair{150, 600}, std::pair{100, 400}}) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution(lo, hi)(rng)));
@@ -162,11 +79,11 @@ TEST_CASE("kill -9 during a burst loses no acknowledged event", "[integration][d
     if (hookd.port() != port) break;
   }
   std::this_thread::sleep_until(start + 1500ms);
-  stop = true;
-  for (auto& t : clients) t.join();
+  load.Stop();
   RequireStarted(hookd);
+  const std::vector<std::string> acked = load.acked();
   REQUIRE(acked.size() > 0);
-  CHECK(unexpected == 0);
+  CHECK(load.unexpected() == 0);
 
   // Every acknowledged event reaches the receiver at least once, and nothing is
   // left pending or leased.
@@ -181,8 +98,8 @@ TEST_CASE("kill -9 during a burst loses no acknowledged event", "[integration][d
   std::set<std::string> acked_set(acked.begin(), acked.end());
   size_t unacked_delivered = 0;
   for (const auto& [id, n] : seen) unacked_delivered += acked_set.count(id) == 0;
-  WARN("kill -9 x2 in a burst: " << acked.size() << " acknowledged, " << unanswered
-                                 << " unanswered, " << server_errors << " 5xx; delivered "
+  WARN("kill -9 x2 in a burst: " << acked.size() << " acknowledged, " << load.unanswered()
+                                 << " unanswered, " << load.server_errors() << " 5xx; delivered "
                                  << seen.size() << " distinct ids (" << unacked_delivered
                                  << " never acknowledged), " << receiver.count() - seen.size()
                                  << " duplicates");
