@@ -26,6 +26,10 @@ struct Config {
   bool synchronous_full = true;
   std::chrono::milliseconds db_busy_timeout{5000};
   std::string log_level = "info";
+  // `hookd backup PATH [--overwrite]`: copy the database at db_path to PATH and exit.
+  bool backup = false;
+  std::string backup_path;
+  bool backup_overwrite = false;
 };
 
 // Parses argv. On --help, prints usage and returns FailedPrecondition with an
