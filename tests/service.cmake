@@ -12,3 +12,9 @@ hookline_test(hookd_backup_test
 target_compile_definitions(hookd_backup_test PRIVATE HOOKD_PATH="$<TARGET_FILE:hookd>")
 add_dependencies(hookd_backup_test hookd)
 
+# contrib/'s systemd units pass `systemd-analyze verify` without warnings
+# (skipped where systemd-analyze is not installed).
+add_test(NAME systemd_units_verify
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/contrib/verify_units.sh ${PROJECT_SOURCE_DIR}/contrib
+          $<TARGET_FILE:hookd>)
+set_tests_properties(systemd_units_verify PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
