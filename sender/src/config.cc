@@ -168,6 +168,13 @@ Result<Config> ParseConfig(int argc, char** argv) {
                  "GET /metrics (Prometheus): public (no token), token (bearer token), or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"public", "token", "off"}));
+  // A subcommand, not a flag, because it does something else than serve; it
+  // takes --db after it too, so `hookd backup PATH --db FILE` reads naturally.
+  CLI::App* backup = app.add_subcommand(
+      "backup", "Copy the database to PATH (online: hookd may be running) and exit");
+  backup->add_option("PATH", c.backup_path, "Where to write the copy")->required();
+  backup->add_option("--db", c.db_path, "SQLite database file to copy")->capture_default_str();
+  backup->add_flag("--overwrite", c.backup_overwrite, "Replace PATH if it exists");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -175,6 +182,10 @@ Result<Config> ParseConfig(int argc, char** argv) {
     return Status::FailedPrecondition("");
   } catch (const CLI::ParseError& e) {
     return Status::InvalidArgument(e.what());
+  }
+  c.backup = backup->parsed();
+  if (c.backup && c.backup_path.empty()) {
+    return Status::InvalidArgument("backup: PATH must not be empty");
   }
   HOOKLINE_RETURN_IF_ERROR(ParseListen(listen, c));
   HOOKLINE_RETURN_IF_ERROR(

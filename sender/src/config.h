@@ -42,6 +42,10 @@ struct Config {
   // or a write this long without a commit.
   std::chrono::milliseconds stall_after{60000};
   std::string metrics = "public";  // GET /metrics: public | token | off
+  // `hookd backup PATH [--overwrite]`: copy the database at db_path to PATH and exit.
+  bool backup = false;
+  std::string backup_path;
+  bool backup_overwrite = false;
 };
 
 // Parses argv. On --help, prints usage and returns FailedPrecondition with an
