@@ -64,28 +64,12 @@ std::optional<Json> ParseObjectBody(const httplib::Request& req, httplib::Respon
                   (type.empty() ? std::string() : ", not '" + type.substr(0, 100) + "'"));
     return std::nullopt;
   }
-  bool too_deep = false;
-  Json::parser_callback_t depth_guard = [&](int depth, Json::parse_event_t, Json&) {
-    if (depth > kMaxJsonDepth) too_deep = true;
-    return true;
-  };
-  Json body;
-  try {
-    body = Json::parse(req.body, depth_guard);
-  } catch (const Json::parse_error& e) {
-    SendError(res, 400, "invalid_json", std::string("request body is not valid JSON: ") + e.what());
+  auto body = ParseJsonObject(req.body);
+  if (!body.ok()) {
+    SendError(res, 400, "invalid_json", body.status().message());
     return std::nullopt;
   }
-  if (too_deep) {
-    SendError(res, 400, "invalid_json",
-              "request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-    return std::nullopt;
-  }
-  if (!body.is_object()) {
-    SendError(res, 400, "invalid_json", "request body must be a JSON object");
-    return std::nullopt;
-  }
-  return body;
+  return std::move(body).value();
 }
 
 Status CheckFields(const Json& body, std::initializer_list<std::string_view> allowed) {

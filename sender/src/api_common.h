@@ -7,15 +7,12 @@
 #include <optional>
 #include <string>
 
+#include "api_requests.h"
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
 #include "hookline/status.h"
 
 namespace hookline::sender::api {
-
-using Json = nlohmann::ordered_json;
-
-constexpr int kMaxJsonDepth = 32;
 
 // {"error": {"code": ..., "message": ...}} with `status`.
 void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message);

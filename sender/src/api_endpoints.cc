@@ -1,79 +1,22 @@
 // /v1/endpoints
 #include "api_common.h"
 #include "api_routes.h"
-#include "hookline/event_types.h"
 #include "hookline/secret.h"
-#include "hookline/url.h"
 
 namespace hookline::sender::api {
 namespace {
 
-constexpr size_t kMaxDescription = 1024;
-constexpr size_t kMaxFilters = 100;
-
-Result<std::vector<std::string>> ParseFilters(const Json& body) {
-  auto it = body.find("event_types");
-  std::vector<std::string> out;
-  if (it == body.end() || it->is_null()) return out;
-  if (!it->is_array()) return Status::InvalidArgument("'event_types' must be an array of strings");
-  if (it->size() > kMaxFilters) {
-    return Status::InvalidArgument("'event_types' has more than " + std::to_string(kMaxFilters) +
-                                   " entries");
-  }
-  for (const auto& v : *it) {
-    if (!v.is_string()) return Status::InvalidArgument("'event_types' must be an array of strings");
-    std::string f = v.get<std::string>();
-    Status s = ValidateEventTypeFilter(f);
-    if (!s.ok()) return s;
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
-Status ValidateUrl(const std::string& url) {
-  auto parsed = ParseUrl(url);
-  return parsed.ok() ? Status::Ok() : parsed.status();
-}
-
-Status ValidateDescription(const std::optional<std::string>& d) {
-  if (d && d->size() > kMaxDescription) {
-    return Status::InvalidArgument("'description' is longer than " +
-                                   std::to_string(kMaxDescription) + " characters");
-  }
-  return Status::Ok();
-}
-
 void Create(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto body = ParseObjectBody(req, res);
   if (!body) return;
-  Status s = CheckFields(*body, {"url", "event_types", "secret", "description", "disabled"});
-  auto url = OptionalString(*body, "url");
-  auto secret_text = OptionalString(*body, "secret");
-  auto description = OptionalString(*body, "description");
-  auto disabled = OptionalBool(*body, "disabled");
-  auto filters = ParseFilters(*body);
-  for (const Status* st : {&url.status(), &secret_text.status(), &description.status(),
-                           &disabled.status(), &filters.status()}) {
-    if (s.ok()) s = *st;
-  }
-  if (s.ok() && !*url) s = Status::InvalidArgument("'url' is required");
-  if (s.ok()) s = ValidateUrl(**url);
-  if (s.ok()) s = ValidateDescription(*description);
+  auto request = ParseEndpointCreateRequest(*body);
+  if (!request.ok()) return SendStatus(res, request.status());
   db::Endpoint e;
-  if (s.ok() && *secret_text) {
-    auto secret = Secret::Parse(**secret_text);
-    if (secret.ok()) {
-      e.secret = secret->Reveal();
-    } else {
-      s = Status::InvalidArgument("'secret': " + secret.status().message());
-    }
-  }
-  if (!s.ok()) return SendStatus(res, s);
-  if (e.secret.empty()) e.secret = Secret::Generate().Reveal();
-  e.url = **url;
-  e.description = description->value_or("");
-  e.event_types = *filters;
-  e.disabled = disabled->value_or(false);
+  e.secret = request->secret.empty() ? Secret::Generate().Reveal() : request->secret;
+  e.url = request->url;
+  e.description = request->description;
+  e.event_types = request->event_types;
+  e.disabled = request->disabled;
   if (e.disabled) e.disabled_reason = "created disabled";
   e.created_at = ctx.clock.NowUnixMillis();
   auto created = ctx.outbox.CreateEndpoint(e);
@@ -106,26 +49,11 @@ void ShowSecret(const Context& ctx, const httplib::Request& req, httplib::Respon
 void Patch(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto body = ParseObjectBody(req, res);
   if (!body) return;
-  Status s = CheckFields(*body, {"url", "event_types", "description", "disabled"});
-  auto url = OptionalString(*body, "url");
-  auto description = OptionalString(*body, "description");
-  auto disabled = OptionalBool(*body, "disabled");
-  auto filters = ParseFilters(*body);
-  for (const Status* st :
-       {&url.status(), &description.status(), &disabled.status(), &filters.status()}) {
-    if (s.ok()) s = *st;
-  }
-  if (s.ok() && *url) s = ValidateUrl(**url);
-  if (s.ok()) s = ValidateDescription(*description);
-  if (!s.ok()) return SendStatus(res, s);
-  db::EndpointPatch patch;
-  patch.url = *url;
-  patch.description = *description;
-  patch.disabled = *disabled;
-  if (body->contains("event_types")) patch.event_types = *filters;
-  auto e = ctx.outbox.UpdateEndpoint(req.matches[1].str(), patch, ctx.clock.NowUnixMillis());
+  auto patch = ParseEndpointPatchRequest(*body);
+  if (!patch.ok()) return SendStatus(res, patch.status());
+  auto e = ctx.outbox.UpdateEndpoint(req.matches[1].str(), *patch, ctx.clock.NowUnixMillis());
   if (!e.ok()) return SendStatus(res, e.status());
-  if (patch.disabled == false) ctx.dispatcher.Notify();  // its queued deliveries are due again
+  if (patch->disabled == false) ctx.dispatcher.Notify();  // its queued deliveries are due again
   SendJson(res, 200, EndpointJson(*e));
 }
 
