@@ -128,15 +128,24 @@ Result<int64_t> ParseTimeParam(std::string_view name, std::string_view text) {
   if (*rest == 'Z' || *rest == 'z') {
     ++rest;
   } else if (*rest == '+' || *rest == '-') {
+    // Exactly "+hh:mm". (sscanf("%2d:%2d") also took "+1:2" and "+-1:-1", and
+    // skipping six characters after a short offset read past the text's end.)
+    // The && stops at the terminating NUL, so nothing past it is read.
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (!(digit(rest[1]) && digit(rest[2]) && rest[3] == ':' && digit(rest[4]) && digit(rest[5]))) {
+      return bad();
+    }
     int sign = *rest == '+' ? 1 : -1;
-    int hh = 0, mm = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59) return bad();
+    int hh = (rest[1] - '0') * 10 + (rest[2] - '0');
+    int mm = (rest[4] - '0') * 10 + (rest[5] - '0');
+    if (hh > 23 || mm > 59) return bad();
     ms -= sign * (hh * 3600 + mm * 60) * 1000LL;
     rest += 6;
   } else {
     return bad();
   }
-  if (*rest != '\0') return bad();
+  // The end of the text, not a NUL inside it (a query can carry %00).
+  if (rest != s.c_str() + s.size()) return bad();
   return ms;
 }
 

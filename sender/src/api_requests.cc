@@ -68,7 +68,9 @@ Result<Json> ParseJsonObject(std::string_view text) {
   Json body;
   try {
     body = Json::parse(text.begin(), text.end(), depth_guard);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // Not only parse_error: a number beyond double's range (1e400) is an
+    // out_of_range, and it is the client's mistake as much as a syntax error.
     return Status::InvalidArgument(std::string("request body is not valid JSON: ") + e.what());
   }
   if (too_deep) {
