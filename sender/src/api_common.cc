@@ -66,28 +66,12 @@ std::optional<Json> ParseObjectBody(const httplib::Request& req, httplib::Respon
                   (type.empty() ? std::string() : ", not '" + type.substr(0, 100) + "'"));
     return std::nullopt;
   }
-  bool too_deep = false;
-  Json::parser_callback_t depth_guard = [&](int depth, Json::parse_event_t, Json&) {
-    if (depth > kMaxJsonDepth) too_deep = true;
-    return true;
-  };
-  Json body;
-  try {
-    body = Json::parse(req.body, depth_guard);
-  } catch (const Json::parse_error& e) {
-    SendError(res, 400, "invalid_json", std::string("request body is not valid JSON: ") + e.what());
+  auto body = ParseJsonObject(req.body);
+  if (!body.ok()) {
+    SendError(res, 400, "invalid_json", body.status().message());
     return std::nullopt;
   }
-  if (too_deep) {
-    SendError(res, 400, "invalid_json",
-              "request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-    return std::nullopt;
-  }
-  if (!body.is_object()) {
-    SendError(res, 400, "invalid_json", "request body must be a JSON object");
-    return std::nullopt;
-  }
-  return body;
+  return std::move(body).value();
 }
 
 Status CheckFields(const Json& body, std::initializer_list<std::string_view> allowed) {
@@ -146,15 +130,24 @@ Result<int64_t> ParseTimeParam(std::string_view name, std::string_view text) {
   if (*rest == 'Z' || *rest == 'z') {
     ++rest;
   } else if (*rest == '+' || *rest == '-') {
+    // Exactly "+hh:mm". (sscanf("%2d:%2d") also took "+1:2" and "+-1:-1", and
+    // skipping six characters after a short offset read past the text's end.)
+    // The && stops at the terminating NUL, so nothing past it is read.
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (!(digit(rest[1]) && digit(rest[2]) && rest[3] == ':' && digit(rest[4]) && digit(rest[5]))) {
+      return bad();
+    }
     int sign = *rest == '+' ? 1 : -1;
-    int hh = 0, mm = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59) return bad();
+    int hh = (rest[1] - '0') * 10 + (rest[2] - '0');
+    int mm = (rest[4] - '0') * 10 + (rest[5] - '0');
+    if (hh > 23 || mm > 59) return bad();
     ms -= sign * (hh * 3600 + mm * 60) * 1000LL;
     rest += 6;
   } else {
     return bad();
   }
-  if (*rest != '\0') return bad();
+  // The end of the text, not a NUL inside it (a query can carry %00).
+  if (rest != s.c_str() + s.size()) return bad();
   return ms;
 }
 

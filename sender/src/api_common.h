@@ -8,13 +8,12 @@
 #include <string>
 
 #include "api_limits.h"
+#include "api_requests.h"
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
 #include "hookline/status.h"
 
 namespace hookline::sender::api {
-
-using Json = nlohmann::ordered_json;
 
 // {"error": {"code": ..., "message": ...}} with `status`.
 void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message);

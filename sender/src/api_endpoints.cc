@@ -1,69 +1,11 @@
 // /v1/endpoints
 #include "api_common.h"
 #include "api_routes.h"
-#include "hookline/event_types.h"
 #include "hookline/net_guard.h"
 #include "hookline/secret.h"
-#include "hookline/url.h"
 
 namespace hookline::sender::api {
 namespace {
-
-Result<std::vector<std::string>> ParseFilters(const Json& body) {
-  auto it = body.find("event_types");
-  std::vector<std::string> out;
-  if (it == body.end() || it->is_null()) return out;
-  if (!it->is_array()) return Status::InvalidArgument("'event_types' must be an array of strings");
-  if (it->size() > kMaxFilters) {
-    return Status::InvalidArgument("'event_types' has more than " + std::to_string(kMaxFilters) +
-                                   " entries");
-  }
-  for (const auto& v : *it) {
-    if (!v.is_string()) return Status::InvalidArgument("'event_types' must be an array of strings");
-    std::string f = v.get<std::string>();
-    Status s = ValidateEventTypeFilter(f);
-    if (!s.ok()) return s;
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
-// rate_limit_per_s, rate_limit_burst and max_in_flight as a patch: absent
-// fields stay unset, null sets 0 (no limit / hookd's default).
-Result<db::EndpointPatch> ParseLimits(const Json& body) {
-  db::EndpointPatch p;
-  if (auto it = body.find("rate_limit_per_s"); it != body.end()) {
-    if (it->is_null()) {
-      p.rate_limit_per_s = 0;
-    } else if (!it->is_number() || it->get<double>() <= 0 ||
-               it->get<double>() > kMaxRatePerSecond) {
-      return Status::InvalidArgument("'rate_limit_per_s' must be a number > 0 and <= " +
-                                     std::to_string(static_cast<int>(kMaxRatePerSecond)) +
-                                     ", or null for no limit");
-    } else {
-      p.rate_limit_per_s = it->get<double>();
-    }
-  }
-  struct IntLimit {
-    const char* name;
-    int max;
-    std::optional<int>* field;
-  };
-  for (IntLimit f : {IntLimit{"rate_limit_burst", kMaxBurst, &p.rate_limit_burst},
-                     IntLimit{"max_in_flight", kMaxInFlight, &p.max_in_flight}}) {
-    auto it = body.find(f.name);
-    if (it == body.end()) continue;
-    if (it->is_null()) {
-      *f.field = 0;
-    } else if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > f.max) {
-      return Status::InvalidArgument(std::string("'") + f.name + "' must be an integer 1.." +
-                                     std::to_string(f.max) + ", or null for the default");
-    } else {
-      *f.field = static_cast<int>(it->get<int64_t>());
-    }
-  }
-  return p;
-}
 
 Json ShowEndpoint(const Context& ctx, const db::Endpoint& e) {
   return EndpointJson(e, ctx.options.breaker_threshold, ctx.clock.NowUnixMillis());
@@ -92,53 +34,19 @@ Status ValidateUrl(const Context& ctx, const std::string& url) {
   return Status::Ok();
 }
 
-Status ValidateDescription(const std::optional<std::string>& d) {
-  if (d && d->size() > kMaxDescription) {
-    return Status::InvalidArgument("'description' is longer than " +
-                                   std::to_string(kMaxDescription) + " characters");
-  }
-  return Status::Ok();
-}
-
 void Create(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto body = ParseObjectBody(req, res);
   if (!body) return;
-  Status s = CheckFields(*body, {"url", "event_types", "secret", "description", "disabled",
-                                 "rate_limit_per_s", "rate_limit_burst", "max_in_flight"});
-  auto url = OptionalString(*body, "url");
-  auto secret_text = OptionalString(*body, "secret");
-  auto description = OptionalString(*body, "description");
-  auto disabled = OptionalBool(*body, "disabled");
-  auto filters = ParseFilters(*body);
-  for (const Status* st : {&url.status(), &secret_text.status(), &description.status(),
-                           &disabled.status(), &filters.status()}) {
-    if (s.ok()) s = *st;
-  }
-  if (s.ok() && !*url) s = Status::InvalidArgument("'url' is required");
-  if (s.ok()) s = ValidateUrl(ctx, **url);
-  if (s.ok()) s = ValidateDescription(*description);
+  auto request = ParseEndpointCreateRequest(*body);
+  if (!request.ok()) return SendStatus(res, request.status());
+  if (Status s = ValidateUrl(ctx, request->url); !s.ok()) return SendStatus(res, s);
   db::Endpoint e;
-  auto limits = ParseLimits(*body);
-  if (s.ok()) s = limits.status();
-  if (s.ok()) {
-    e.limits.rate_limit_per_s = limits->rate_limit_per_s.value_or(0);
-    e.limits.rate_limit_burst = limits->rate_limit_burst.value_or(0);
-    e.limits.max_in_flight = limits->max_in_flight.value_or(0);
-  }
-  if (s.ok() && *secret_text) {
-    auto secret = Secret::Parse(**secret_text);
-    if (secret.ok()) {
-      e.secret = secret->Reveal();
-    } else {
-      s = Status::InvalidArgument("'secret': " + secret.status().message());
-    }
-  }
-  if (!s.ok()) return SendStatus(res, s);
-  if (e.secret.empty()) e.secret = Secret::Generate().Reveal();
-  e.url = **url;
-  e.description = description->value_or("");
-  e.event_types = *filters;
-  e.disabled = disabled->value_or(false);
+  e.secret = request->secret.empty() ? Secret::Generate().Reveal() : request->secret;
+  e.url = request->url;
+  e.description = request->description;
+  e.event_types = request->event_types;
+  e.disabled = request->disabled;
+  e.limits = request->limits;
   if (e.disabled) e.disabled_reason = "created disabled";
   e.created_at = ctx.clock.NowUnixMillis();
   auto created = ctx.outbox.CreateEndpoint(e);
@@ -171,29 +79,14 @@ void ShowSecret(const Context& ctx, const httplib::Request& req, httplib::Respon
 void Patch(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto body = ParseObjectBody(req, res);
   if (!body) return;
-  Status s = CheckFields(*body, {"url", "event_types", "description", "disabled",
-                                 "rate_limit_per_s", "rate_limit_burst", "max_in_flight"});
-  auto url = OptionalString(*body, "url");
-  auto description = OptionalString(*body, "description");
-  auto disabled = OptionalBool(*body, "disabled");
-  auto filters = ParseFilters(*body);
-  for (const Status* st :
-       {&url.status(), &description.status(), &disabled.status(), &filters.status()}) {
-    if (s.ok()) s = *st;
+  auto patch = ParseEndpointPatchRequest(*body);
+  if (!patch.ok()) return SendStatus(res, patch.status());
+  if (patch->url) {
+    if (Status s = ValidateUrl(ctx, *patch->url); !s.ok()) return SendStatus(res, s);
   }
-  if (s.ok() && *url) s = ValidateUrl(ctx, **url);
-  if (s.ok()) s = ValidateDescription(*description);
-  auto limits = ParseLimits(*body);
-  if (s.ok()) s = limits.status();
-  if (!s.ok()) return SendStatus(res, s);
-  db::EndpointPatch patch = *limits;
-  patch.url = *url;
-  patch.description = *description;
-  patch.disabled = *disabled;
-  if (body->contains("event_types")) patch.event_types = *filters;
-  auto e = ctx.outbox.UpdateEndpoint(req.matches[1].str(), patch, ctx.clock.NowUnixMillis());
+  auto e = ctx.outbox.UpdateEndpoint(req.matches[1].str(), *patch, ctx.clock.NowUnixMillis());
   if (!e.ok()) return SendStatus(res, e.status());
-  if (patch.disabled == false) ctx.dispatcher.Notify();  // its queued deliveries are due again
+  if (patch->disabled == false) ctx.dispatcher.Notify();  // its queued deliveries are due again
   SendJson(res, 200, ShowEndpoint(ctx, *e));
 }
 

@@ -4,24 +4,11 @@
 #include "hookd_metrics.h"
 #include "hookline/crypto.h"
 #include "hookline/encoding.h"
-#include "hookline/event_types.h"
 #include "hookline/ids.h"
 
 namespace hookline::sender::api {
 namespace {
 
-Status ValidateEventId(const std::string& id) {
-  if (id.empty() || id.size() > kMaxEventId) {
-    return Status::InvalidArgument("'id' must be 1.." + std::to_string(kMaxEventId) +
-                                   " characters");
-  }
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.' || c == ':';
-    if (!ok) return Status::InvalidArgument("'id' may contain only letters, digits and _ - . :");
-  }
-  return Status::Ok();
-}
 
 Status ValidateIdempotencyKey(const std::string& key) {
   if (key.size() > kMaxIdempotencyKey) {
@@ -40,27 +27,19 @@ void PostEvent(const Context& ctx, const httplib::Request& req, httplib::Respons
   if (Status s = ValidateIdempotencyKey(key); !s.ok()) return SendStatus(res, s);
   auto body = ParseObjectBody(req, res);
   if (!body) return;
-  Status s = CheckFields(*body, {"type", "data", "id"});
-  auto type = OptionalString(*body, "type");
-  auto id = OptionalString(*body, "id");
-  if (s.ok()) s = type.status();
-  if (s.ok()) s = id.status();
-  if (s.ok() && !*type) s = Status::InvalidArgument("'type' is required");
-  if (s.ok()) s = ValidateEventType(**type);
-  if (s.ok() && !body->contains("data")) s = Status::InvalidArgument("'data' is required");
-  if (s.ok() && *id) s = ValidateEventId(**id);
-  if (!s.ok()) return SendStatus(res, s);
+  auto event = ParseEventRequest(*body);
+  if (!event.ok()) return SendStatus(res, event.status());
 
   int64_t now = ctx.clock.NowUnixMillis();
   db::IngestRequest in;
-  in.event.id = *id ? **id : NewEventId();
-  in.event.type = **type;
+  in.event.id = event->id ? *event->id : NewEventId();
+  in.event.type = event->type;
   in.event.created_at = now;
   // Serialized once, here: every attempt sends and signs exactly these bytes.
-  in.event.body = Json{{"type", in.event.type},
-                       {"timestamp", FormatRfc3339(FromUnixMillis(now))},
-                       {"data", (*body)["data"]}}
-                      .dump(-1, ' ', false, Json::error_handler_t::strict);
+  Json payload{{"type", in.event.type},
+               {"timestamp", FormatRfc3339(FromUnixMillis(now))},
+               {"data", std::move(event->data)}};
+  in.event.body = payload.dump(-1, ' ', false, Json::error_handler_t::strict);
   in.idempotency_key = key;
   if (!key.empty()) in.request_hash = HexEncode(HmacSha256Once("hookline-idempotency", req.body));
   in.now = now;
