@@ -195,7 +195,13 @@ void Dispatcher::WorkerLoop(size_t index) {
         it = queue_.erase(it);
         continue;
       }
-      if (v.until > 0) wake_at = wake_at == 0 ? v.until : std::min(wake_at, v.until);
+      if (v.until > 0) {
+        wake_at = wake_at == 0 ? v.until : std::min(wake_at, v.until);
+        if (options_.metrics && !it->counted_rate_wait) {
+          it->counted_rate_wait = true;
+          options_.metrics->RecordRateLimitedWait(it->claim.endpoint_id);
+        }
+      }
       ++it;
     }
     if (!c) {
@@ -347,6 +353,11 @@ void Dispatcher::PushReleases(std::vector<db::Release> releases) {
                      std::make_move_iterator(releases.end()));
   }
   outcomes_cv_.notify_one();
+}
+
+std::vector<std::pair<std::string, CircuitState>> Dispatcher::CircuitsNotClosed() {
+  std::lock_guard lock(mu_);
+  return gates_.NotClosed(clock_.NowUnixMillis());
 }
 
 Dispatcher::Progress Dispatcher::progress() {

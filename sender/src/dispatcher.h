@@ -82,11 +82,14 @@ class Dispatcher {
     std::optional<int64_t> queued_since;
   };
   Progress progress();
+  // Endpoints whose breaker is open or half-open (for /metrics). Thread-safe.
+  std::vector<std::pair<std::string, CircuitState>> CircuitsNotClosed();
 
  private:
   struct QueuedClaim {
     db::ClaimedDelivery claim;
     int64_t queued_at = 0;
+    bool counted_rate_wait = false;  // for the metric: one wait per claim
   };
   struct AttemptOutcome {
     db::Outcome outcome;

@@ -158,6 +158,17 @@ int EndpointGates::Allowance(const State& s, int64_t now) const {
   return std::max(0, hold - s.queued - s.in_flight);
 }
 
+std::vector<std::pair<std::string, CircuitState>> EndpointGates::NotClosed(int64_t now) const {
+  std::vector<std::pair<std::string, CircuitState>> out;
+  for (const auto& [id, s] : states_) {
+    CircuitState c = CircuitStateOf(s.health, options_.breaker_threshold, now);
+    if (c != CircuitState::kClosed) out.emplace_back(id, c);
+  }
+  std::stable_partition(out.begin(), out.end(),
+                        [](const auto& e) { return e.second == CircuitState::kOpen; });
+  return out;
+}
+
 db::ClaimLimits EndpointGates::ClaimAllowances(int64_t now) const {
   db::ClaimLimits limits;
   limits.default_per_endpoint =

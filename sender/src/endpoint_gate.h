@@ -72,6 +72,9 @@ class EndpointGates {
   // How many attempts the endpoint would admit now.
   int Slots(const std::string& endpoint, int64_t now) const;
 
+  // Endpoints whose breaker is not closed now, open ones first.
+  std::vector<std::pair<std::string, CircuitState>> NotClosed(int64_t now) const;
+
   // What ClaimDue may take per endpoint now; endpoints not listed get
   // default_per_endpoint.
   db::ClaimLimits ClaimAllowances(int64_t now) const;

@@ -139,7 +139,12 @@ HookdMetrics::HookdMetrics()
                                      {"route", "method", "status"},
                                      // Routes x methods x statuses in practice stay far below this;
                                      // the cap only guards against a bug feeding raw paths.
-                                     FamilyOptions{500})) {
+                                     FamilyOptions{500})),
+      rate_limited_waits_(registry_.AddCounterFamily(
+          "hookline_endpoint_rate_limited_waits_total",
+          "Claims that waited for their endpoint's rate limit (without spending an attempt); "
+          "100 endpoints at most, the rest as endpoint=\"other\".",
+          {"endpoint"})) {
   // Created up front so that every outcome is exported (as 0) from the start:
   // rate() over a series that appears late misses its first increments.
   for (AttemptOutcome o : kOutcomes) {
@@ -170,6 +175,7 @@ void HookdMetrics::AddOutboxGauges(db::Outbox& outbox, const Clock& clock) {
                           out.push_back({{"inflight"}, static_cast<double>(c->inflight)});
                           out.push_back({{"succeeded"}, static_cast<double>(c->succeeded)});
                           out.push_back({{"failed"}, static_cast<double>(c->failed)});
+                          out.push_back({{"paused"}, static_cast<double>(c->paused)});
                         });
   registry_.AddCallback(
       "hookline_oldest_due_delivery_age_seconds",

@@ -57,6 +57,11 @@ class HookdMetrics {
   void RecordAttempt(const AttemptResult& result, std::chrono::steady_clock::duration took,
                      std::chrono::milliseconds since_event_created);
   void RecordRequest(std::string_view method, std::string_view path, int status);
+  // A claim waited for its endpoint's rate limit (counted once per claim).
+  // At most 100 endpoints get their own series; the rest count as "other".
+  void RecordRateLimitedWait(std::string_view endpoint) {
+    rate_limited_waits_.WithLabels({std::string(endpoint)}).Inc();
+  }
 
   std::string Render() const { return registry_.Render(); }
 
@@ -68,6 +73,7 @@ class HookdMetrics {
   metrics::Histogram& attempt_seconds_;
   metrics::Histogram& delivery_latency_seconds_;
   metrics::Family<metrics::Counter>& http_requests_;
+  metrics::Family<metrics::Counter>& rate_limited_waits_;
 };
 
 }  // namespace hookline::sender

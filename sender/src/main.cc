@@ -141,6 +141,18 @@ int main(int argc, char** argv) {
         "loopback, private and metadata addresses");
   }
   metrics.AddOutboxGauges(**outbox, SystemClock::Get());
+  // Only endpoints whose breaker is not closed: bounded by the trouble, not by
+  // the number of endpoints (and capped at 100 series, open ones first).
+  metrics.registry().AddCallback(
+      "hookline_endpoint_circuit_state",
+      "1 for each endpoint whose circuit breaker is open or half_open (closed ones are omitted).",
+      metrics::MetricType::kGauge, {"endpoint", "state"},
+      [&dispatcher](std::vector<metrics::Sample>& out) {
+        for (const auto& [endpoint, state] : dispatcher.CircuitsNotClosed()) {
+          out.push_back(metrics::Sample{{endpoint, std::string(CircuitStateName(state))}, 1});
+        }
+      },
+      metrics::FamilyOptions{100, metrics::FamilyOptions::Overflow::kDrop});
   api_options.metrics = &metrics;
   api_options.metrics_access = c.metrics == "off"     ? MetricsAccess::kOff
                                : c.metrics == "token" ? MetricsAccess::kToken

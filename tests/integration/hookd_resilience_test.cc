@@ -36,6 +36,13 @@ bool AllSucceeded(const Hookd& hookd, const std::string& endpoint, size_t n) {
   return true;
 }
 
+std::string Metrics(const Hookd& hookd) {
+  httplib::Client cli("127.0.0.1", hookd.port());
+  cli.set_read_timeout(10);
+  auto r = cli.Get("/metrics");
+  return r && r->status == 200 ? r->body : "";
+}
+
 int64_t AttemptsOf(const Hookd& hookd, const std::string& endpoint) {
   int64_t n = 0;
   for (const Json& d : DeliveriesOf(hookd, endpoint)) n += d["attempts"].get<int64_t>();
@@ -94,6 +101,10 @@ TEST_CASE("a rate-limited endpoint is sent at its rate without spending attempts
   // 8 sends at 10/s with a burst of 1: at least 7 intervals of 100 ms.
   CHECK(requests.back().at - requests.front().at >= 650ms);
   CHECK(AttemptsOf(hookd, ep) == 8);
+  // 7 of the 8 claims waited for a token, each counted once.
+  CHECK_THAT(Metrics(hookd),
+             Catch::Contains("hookline_endpoint_rate_limited_waits_total{endpoint=\"" + ep +
+                             "\"} "));
 
   // Bad limits are refused with the field named.
   for (const Json& bad : {Json{{"rate_limit_per_s", 0}}, Json{{"rate_limit_per_s", "fast"}},
@@ -131,6 +142,8 @@ TEST_CASE("the breaker opens after consecutive failures, holds deliveries, and a
   CHECK(circuit["consecutive_failures"] >= 3);
   CHECK(circuit["open_until"].is_string());
   CHECK(circuit["failing_since"].is_string());
+  CHECK_THAT(Metrics(hookd), Catch::Contains("hookline_endpoint_circuit_state{endpoint=\"" + ep +
+                                             "\",state=\"open\"} 1"));
   // While open, nothing is sent and no attempt is counted.
   size_t sent = receiver.count();
   std::this_thread::sleep_for(700ms);
@@ -142,6 +155,7 @@ TEST_CASE("the breaker opens after consecutive failures, holds deliveries, and a
   REQUIRE(Eventually([&] { return AllSucceeded(hookd, ep, 5); }));
   CHECK(Endpoint(hookd, ep)["circuit"]["state"] == "closed");
   CHECK(Endpoint(hookd, ep)["circuit"]["consecutive_failures"] == 0);
+  CHECK_THAT(Metrics(hookd), !Catch::Contains("hookline_endpoint_circuit_state{endpoint"));
   CHECK_THAT(hookd.Log(), Catch::Contains("circuit open endpoint=" + ep));
   CHECK_THAT(hookd.Log(), Catch::Contains("endpoint=" + ep + " recovered"));
 }
