@@ -76,7 +76,7 @@ void ListDeliveries(const Context& ctx, const httplib::Request& req, httplib::Re
     auto st = db::ParseDeliveryStatus(req.get_param_value("status"));
     if (!st) {
       return SendError(res, 400, "invalid_argument",
-                       "'status' must be pending, inflight, succeeded or failed");
+                       "'status' must be pending, inflight, succeeded, failed or paused");
     }
     f.status = st;
   }

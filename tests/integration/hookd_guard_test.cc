@@ -28,21 +28,6 @@ std::string Header(const ApiReply& r, const std::string& name) {
   return it == r.headers.end() ? "" : it->second;
 }
 
-// A raw request through httplib's client, for headers the fixture cannot send.
-ApiReply Raw(const Hookd& hookd, const std::string& path, httplib::Headers headers) {
-  httplib::Client cli("127.0.0.1", hookd.port());
-  cli.set_connection_timeout(5);
-  cli.set_read_timeout(10);
-  headers.emplace("Authorization", std::string("Bearer ") + Hookd::kToken);
-  auto r = cli.Get(path.c_str(), headers);
-  ApiReply reply;
-  if (!r) return reply;
-  reply.status = r->status;
-  reply.headers = r->headers;
-  reply.body = Json::parse(r->body, nullptr, false);
-  return reply;
-}
-
 }  // namespace
 
 TEST_CASE("the SSRF guard refuses endpoints on loopback, private and metadata addresses",
@@ -171,12 +156,12 @@ TEST_CASE("X-RateLimit headers are on every API answer, errors included",
   Hookd hookd(dir);  // default: 10000/s, burst 20000
   REQUIRE(hookd.port() > 0);
   std::vector<ApiReply> replies = {
-      hookd.Get("/v1/endpoints"),                                   // 200
-      hookd.Post("/v1/endpoints", Json::object()),                  // 400
-      hookd.Call("GET", "/v1/endpoints", "", {}, false),            // 401
-      hookd.Get("/v1/endpoints/ep_nope"),                           // 404
-      hookd.Get("/v1/no-such-route"),                               // 404 from the router
-      Raw(hookd, "/v1/endpoints?x=" + std::string(9000, 'a'), {}),  // 414 before routing
+      hookd.Get("/v1/endpoints"),                                      // 200
+      hookd.Post("/v1/endpoints", Json::object()),                     // 400
+      hookd.Call("GET", "/v1/endpoints", "", {}, false),               // 401
+      hookd.Get("/v1/endpoints/ep_nope"),                              // 404
+      hookd.Get("/v1/no-such-route"),                                  // 404 from the router
+      hookd.Call("GET", "/v1/endpoints?x=" + std::string(9000, 'a')),  // 414 before routing
   };
   std::vector<int> statuses = {200, 400, 401, 404, 404, 414};
   for (size_t i = 0; i < replies.size(); ++i) {
@@ -189,7 +174,8 @@ TEST_CASE("X-RateLimit headers are on every API answer, errors included",
   CHECK(Code(replies[5]) == "uri_too_long");
 }
 
-TEST_CASE("an API rate limit of 0 turns limiting and its headers off", "[integration][rate_limit]") {
+TEST_CASE("an API rate limit of 0 turns limiting and its headers off",
+          "[integration][rate_limit]") {
   TempDir dir;
   Hookd hookd(dir, {"--api-rate-limit", "0", "--api-burst", "1"});
   REQUIRE(hookd.port() > 0);
@@ -267,23 +253,25 @@ TEST_CASE("hard limits: each refused with a clear error", "[integration][limits]
     CHECK(Message(deep) == "request body nests deeper than 32 levels");
   }
   SECTION("request headers") {
-    ApiReply long_line = Raw(hookd, "/v1/endpoints", {{"X-Big", std::string(9000, 'h')}});
+    ApiReply long_line =
+        hookd.Call("GET", "/v1/endpoints", "", {{"X-Big", std::string(9000, 'h')}});
     CHECK(long_line.status == 431);
     CHECK(Code(long_line) == "header_fields_too_large");
     CHECK(Message(long_line) == "a request header line is longer than 8192 bytes");
 
     httplib::Headers many;
     for (int i = 0; i < 120; ++i) many.emplace("X-H" + std::to_string(i), "v");
-    ApiReply too_many = Raw(hookd, "/v1/endpoints", many);
+    ApiReply too_many = hookd.Call("GET", "/v1/endpoints", "", many);
     CHECK(too_many.status == 431);
     CHECK_THAT(Message(too_many), Contains("at most 100 are accepted"));
 
     httplib::Headers big;
     for (int i = 0; i < 5; ++i) big.emplace("X-B" + std::to_string(i), std::string(7000, 'b'));
-    ApiReply too_big = Raw(hookd, "/v1/endpoints", big);
+    ApiReply too_big = hookd.Call("GET", "/v1/endpoints", "", big);
     CHECK(too_big.status == 431);
     CHECK_THAT(Message(too_big), Contains("at most 32768 are accepted"));
 
-    CHECK(Raw(hookd, "/v1/endpoints", {{"X-Fine", std::string(4000, 'f')}}).status == 200);
+    CHECK(hookd.Call("GET", "/v1/endpoints", "", {{"X-Fine", std::string(4000, 'f')}}).status ==
+          200);
   }
 }

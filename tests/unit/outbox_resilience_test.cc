@@ -4,6 +4,7 @@
 
 #include "hookline/db/sqlite_outbox.h"
 #include "hookline/ids.h"
+#include "support/outbox_fixture.h"
 #include "support/temp_dir.h"
 
 using namespace hookline;
@@ -12,13 +13,8 @@ using hookline::testing::TempDir;
 
 namespace {
 
-constexpr int64_t kNow = 1'767'225'600'000;
-
-std::unique_ptr<Outbox> OpenOrDie(const std::string& path) {
-  auto outbox = OpenSqliteOutbox(path);
-  REQUIRE(outbox.ok());
-  return std::move(outbox).value();
-}
+constexpr int64_t kNow = hookline::testing::kOutboxNow;
+const auto OpenOrDie = hookline::testing::OpenOutboxOrDie;
 
 std::string AddEndpoint(Outbox& outbox, const std::string& path, EndpointLimits limits = {}) {
   Endpoint e;
@@ -208,9 +204,8 @@ TEST_CASE("retention purges old succeeded history and keeps failed deliveries lo
   auto claimed = outbox->ClaimDue(kNow, 2, kNow + 1000, {});
   REQUIRE(claimed->size() == 2);
   REQUIRE(outbox
-              ->RecordOutcomes(
-                  {Finished(claimed->at(0), kNow + 1, DeliveryStatus::kSucceeded, 200),
-                   Finished(claimed->at(1), kNow + 1, DeliveryStatus::kFailed, 400)})
+              ->RecordOutcomes({Finished(claimed->at(0), kNow + 1, DeliveryStatus::kSucceeded, 200),
+                                Finished(claimed->at(1), kNow + 1, DeliveryStatus::kFailed, 400)})
               .ok());
   // An event no endpoint wanted (created before any endpoint matched it).
   REQUIRE(outbox->DeleteEndpoint(ep, kNow).ok());
@@ -221,8 +216,7 @@ TEST_CASE("retention purges old succeeded history and keeps failed deliveries lo
   // Succeeded history older than kNow + 100 goes; the failed one is kept.
   CHECK(*outbox->PurgeHistory(kNow + 100, kNow, 100) == 3);  // delivery, its event, the orphan
   CHECK(outbox->GetEvent(ok_event).status().code() == StatusCode::kNotFound);
-  CHECK(outbox->GetDelivery(claimed->at(0).delivery_id).status().code() ==
-        StatusCode::kNotFound);
+  CHECK(outbox->GetDelivery(claimed->at(0).delivery_id).status().code() == StatusCode::kNotFound);
   CHECK(outbox->ListAttempts(claimed->at(0).delivery_id)->empty());
   CHECK(outbox->GetEvent(orphan).status().code() == StatusCode::kNotFound);
   CHECK(outbox->GetEvent(failed_event).ok());

@@ -5,6 +5,7 @@
 
 #include "hookline/db/sqlite_outbox.h"
 #include "hookline/ids.h"
+#include "support/outbox_fixture.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -14,13 +15,8 @@ using hookline::testing::TempDir;
 
 namespace {
 
-constexpr int64_t kNow = 1'767'225'600'000;
-
-std::unique_ptr<Outbox> OpenOrDie(const std::string& path) {
-  auto outbox = OpenSqliteOutbox(path);
-  REQUIRE(outbox.ok());
-  return std::move(outbox).value();
-}
+constexpr int64_t kNow = hookline::testing::kOutboxNow;
+const auto OpenOrDie = hookline::testing::OpenOutboxOrDie;
 
 Endpoint MakeEndpoint(std::string url, std::vector<std::string> types = {}) {
   Endpoint e;
