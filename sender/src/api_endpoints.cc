@@ -134,7 +134,7 @@ void Rotate(const Context& ctx, const httplib::Request& req, httplib::Response& 
 
 }  // namespace
 
-void RegisterEndpointRoutes(httplib::Server& server, const Context& ctx) {
+void RegisterEndpointRoutes(Router& server, const Context& ctx) {
   const char* one = R"(/v1/endpoints/([A-Za-z0-9_]{1,64}))";
   server.Post("/v1/endpoints", Authed(ctx, [&ctx](auto& q, auto& r) { Create(ctx, q, r); }));
   server.Get("/v1/endpoints", Authed(ctx, [&ctx](auto& q, auto& r) { List(ctx, q, r); }));

@@ -191,13 +191,13 @@ void Stats(const Context& ctx, const httplib::Request&, httplib::Response& res) 
 
 }  // namespace
 
-void RegisterEventRoutes(httplib::Server& server, const Context& ctx) {
+void RegisterEventRoutes(Router& server, const Context& ctx) {
   server.Post("/v1/events", Authed(ctx, [&ctx](auto& q, auto& r) { PostEvent(ctx, q, r); }));
   server.Get(R"(/v1/events/([A-Za-z0-9_.:\-]{1,64}))",
              Authed(ctx, [&ctx](auto& q, auto& r) { GetEvent(ctx, q, r); }));
 }
 
-void RegisterDeliveryRoutes(httplib::Server& server, const Context& ctx) {
+void RegisterDeliveryRoutes(Router& server, const Context& ctx) {
   const char* one = R"(/v1/deliveries/(dlv_[A-Za-z0-9]{1,64}))";
   server.Get("/v1/deliveries",
              Authed(ctx, [&ctx](auto& q, auto& r) { ListDeliveries(ctx, q, r); }));

@@ -4,12 +4,12 @@
 
 namespace hookline::sender::api {
 
-void RegisterObservability(httplib::Server& server, const Context& ctx) {
+void RegisterObservability(Router& server, const Context& ctx) {
   HookdMetrics* metrics = ctx.options.metrics;
   if (metrics == nullptr) return;
   // The logger runs once per answered request, after routing and the error
   // handler, so 404s and 413s that no handler saw are counted too.
-  server.set_logger([metrics](const httplib::Request& req, const httplib::Response& res) {
+  server.raw().set_logger([metrics](const httplib::Request& req, const httplib::Response& res) {
     metrics->RecordRequest(req.method, req.path, res.status);
   });
   if (ctx.options.metrics_access == MetricsAccess::kOff) return;

@@ -12,6 +12,6 @@ namespace hookline::sender::api {
 // ctx.options.metrics_access is kOff, serves the registry at GET /metrics in
 // the Prometheus text format, behind the bearer token when it is kToken.
 // Takes the server's logger hook (httplib::Server::set_logger).
-void RegisterObservability(httplib::Server& server, const Context& ctx);
+void RegisterObservability(Router& server, const Context& ctx);
 
 }  // namespace hookline::sender::api

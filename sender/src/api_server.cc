@@ -97,6 +97,7 @@ struct ApiServer::Impl {
   api::Context ctx;
   ApiRateLimiter limiter;
   httplib::Server server;
+  std::vector<std::pair<std::string, std::string>> routes;  // (method, pattern), from Router
 };
 
 ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& clock,
@@ -157,10 +158,11 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
         SetRateHeaders(res, limiter.Peek(RateKey(req, token)));
       });
 
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  api::Router router(server);
+  router.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     api::SendJson(res, 200, api::Json{{"status", "ok"}});
   });
-  server.Get("/readyz", [&ctx](const httplib::Request&, httplib::Response& res) {
+  router.Get("/readyz", [&ctx](const httplib::Request&, httplib::Response& res) {
     // The stall check first: it never waits for the writer, which may be stuck.
     Status s = ctx.options.stall ? ctx.options.stall->Check() : Status::Ok();
     if (s.ok()) s = ctx.outbox.CheckWritable();
@@ -172,10 +174,17 @@ ApiServer::ApiServer(db::Outbox& outbox, Dispatcher& dispatcher, const Clock& cl
     }
     api::SendJson(res, 200, api::Json{{"status", "ready"}});
   });
-  api::RegisterEndpointRoutes(server, ctx);
-  api::RegisterEventRoutes(server, ctx);
-  api::RegisterDeliveryRoutes(server, ctx);
-  api::RegisterObservability(server, ctx);
+  // Public: it describes the API and holds no secrets, and a client generator
+  // can fetch it before it has a token.
+  router.Get("/v1/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(api::OpenApiDocument(), "application/json");
+  });
+  api::RegisterEndpointRoutes(router, ctx);
+  api::RegisterEventRoutes(router, ctx);
+  api::RegisterDeliveryRoutes(router, ctx);
+  api::RegisterObservability(router, ctx);
+  impl_->routes = router.routes();
 
   // httplib answers some errors itself (no route, 413 over --max-body) with an
   // empty body: give them the API's error shape.
@@ -234,6 +243,10 @@ Result<int> ApiServer::Bind(const std::string& host, int port) {
                                " (address in use or not available)");
   }
   return bound;
+}
+
+const std::vector<std::pair<std::string, std::string>>& ApiServer::Routes() const {
+  return impl_->routes;
 }
 
 void ApiServer::Serve() { impl_->server.listen_after_bind(); }

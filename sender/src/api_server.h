@@ -4,6 +4,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api_rate_limiter.h"
 #include "hookline/clock.h"
@@ -52,6 +54,9 @@ class ApiServer {
 
   // Binds host:port (port 0 = any free port). Unavailable if it cannot bind.
   Result<int> Bind(const std::string& host, int port);
+  // Every route registered, as (method, httplib regex pattern), in registration
+  // order. api/openapi.json must describe exactly these (tests/integration/openapi_test.cc).
+  const std::vector<std::pair<std::string, std::string>>& Routes() const;
   void Serve();
   void Stop();
   // Waits until no API request is being handled, or `timeout` passes; true if idle.
