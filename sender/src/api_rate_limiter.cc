@@ -38,9 +38,14 @@ std::shared_ptr<ApiRateLimiter::Bucket> ApiRateLimiter::Find(const std::string& 
   if (buckets_.size() >= options_.max_keys && now - last_sweep_ns_ >= 1'000'000'000) {
     last_sweep_ns_ = now;
     for (auto i = buckets_.begin(); i != buckets_.end();) {
-      std::lock_guard bucket_lock(i->second->mu);
-      Refill(*i->second, now);
-      i = i->second->tokens >= options_.burst ? buckets_.erase(i) : std::next(i);
+      bool full;
+      {
+        // Released before the erase: erasing may free the bucket and its mutex.
+        std::lock_guard bucket_lock(i->second->mu);
+        Refill(*i->second, now);
+        full = i->second->tokens >= options_.burst;
+      }
+      i = full ? buckets_.erase(i) : std::next(i);
     }
   }
   if (buckets_.size() >= options_.max_keys) return overflow_;
