@@ -299,6 +299,8 @@ TEST_CASE("readyz reports a database that stopped committing", "[integration][st
   // Another process-like connection holds the write lock.
   sqlite3* other = nullptr;
   REQUIRE(sqlite3_open(hookd.db_path().c_str(), &other) == SQLITE_OK);
+  // hookd may be committing (start-up, a checkpoint) at this moment: wait for it.
+  sqlite3_busy_timeout(other, 5000);
   REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
   auto post = std::async(std::launch::async, [&] {
     return hookd.Post("/v1/events", Json{{"type", "a.b"}, {"data", Json::object()}});
