@@ -34,8 +34,8 @@ class Checkpointer {
   void RunOnce() {
     // A failure (busy, I/O) is retried next period; the WAL just grows meanwhile.
     int frames = 0;
-    int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                       &frames, nullptr);
+    int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                       nullptr);
     if (rc != SQLITE_OK || frames < kTruncateFrames) return;
     (void)sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
                                     nullptr);

@@ -193,8 +193,9 @@ Result<Endpoint> SqliteOutbox::CreateEndpoint(Endpoint e) {
   Status s = writer_->Run([&](Connection& conn) {
     routes_stale_ = true;
     return conn
-        .Cached("INSERT INTO endpoints(" HOOKLINE_ENDPOINT_COLUMNS
-                ") VALUES(?1, ?2, ?3, ?4, ?5, NULL, NULL, ?6, ?7, ?8, ?8, ?9, ?10, ?11, 0, NULL, 0)")
+        .Cached(
+            "INSERT INTO endpoints(" HOOKLINE_ENDPOINT_COLUMNS
+            ") VALUES(?1, ?2, ?3, ?4, ?5, NULL, NULL, ?6, ?7, ?8, ?8, ?9, ?10, ?11, 0, NULL, 0)")
         .Bind(1, e.id)
         .Bind(2, e.url)
         .Bind(3, e.description)
@@ -283,15 +284,17 @@ Status SqliteOutbox::SetEndpointPaused(Connection& conn, std::string_view id, bo
                                        int64_t now) {
   if (paused) {
     return conn
-        .Cached("UPDATE deliveries SET status = 4, updated_at = ?2 "
-                "WHERE endpoint_id = ?1 AND status = 0")
+        .Cached(
+            "UPDATE deliveries SET status = 4, updated_at = ?2 "
+            "WHERE endpoint_id = ?1 AND status = 0")
         .Bind(1, id)
         .Bind(2, now)
         .Run();
   }
   return conn
-      .Cached("UPDATE deliveries SET status = 0, next_attempt_at = MAX(next_attempt_at, ?2), "
-              "updated_at = ?2 WHERE endpoint_id = ?1 AND status = 4")
+      .Cached(
+          "UPDATE deliveries SET status = 0, next_attempt_at = MAX(next_attempt_at, ?2), "
+          "updated_at = ?2 WHERE endpoint_id = ?1 AND status = 4")
       .Bind(1, id)
       .Bind(2, now)
       .Run();

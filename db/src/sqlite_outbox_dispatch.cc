@@ -202,8 +202,9 @@ Status SqliteOutbox::RecordHealth(Connection& conn, const Outcome& o) {
   // The endpoint's backlog waits for the breaker in the database, not in claims
   // that would only be given back.
   return conn
-      .Cached("UPDATE deliveries SET next_attempt_at = ?2 "
-              "WHERE endpoint_id = ?1 AND status = 0 AND next_attempt_at < ?2")
+      .Cached(
+          "UPDATE deliveries SET next_attempt_at = ?2 "
+          "WHERE endpoint_id = ?1 AND status = 0 AND next_attempt_at < ?2")
       .Bind(1, o.endpoint_id)
       .Bind(2, h.circuit_open_until)
       .Run();

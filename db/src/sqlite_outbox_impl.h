@@ -87,8 +87,7 @@ class SqliteOutbox final : public Outbox {
   Result<int64_t> ReleaseAllInflight(int64_t now) override;
 
   Result<int64_t> PurgeIdempotencyKeys(int64_t before, int limit) override;
-  Result<int64_t> PurgeHistory(int64_t succeeded_before, int64_t failed_before,
-                               int limit) override;
+  Result<int64_t> PurgeHistory(int64_t succeeded_before, int64_t failed_before, int limit) override;
   Result<Counts> CountDeliveries() override;
   Result<std::vector<FailingEndpoint>> FailingEndpoints(int limit) override;
   OutboxStats Stats() override {

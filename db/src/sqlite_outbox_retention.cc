@@ -22,8 +22,8 @@ Result<int64_t> SqliteOutbox::PurgeHistory(int64_t succeeded_before, int64_t fai
         Statement& failed = conn.Cached(
             "SELECT id, event_id FROM deliveries INDEXED BY deliveries_failed_by_age "
             "WHERE status = 3 AND updated_at < ?1 ORDER BY updated_at LIMIT ?2");
-        for (auto [st, before] : {std::pair{&succeeded, succeeded_before},
-                                  std::pair{&failed, failed_before}}) {
+        for (auto [st, before] :
+             {std::pair{&succeeded, succeeded_before}, std::pair{&failed, failed_before}}) {
           int room = limit - static_cast<int>(doomed.size());
           if (room <= 0) break;
           st->Bind(1, before).Bind(2, room);
@@ -56,8 +56,8 @@ Result<int64_t> SqliteOutbox::PurgeHistory(int64_t succeeded_before, int64_t fai
         // kept for a failed delivery are not read again on every batch.
         int room = limit - static_cast<int>(doomed.size());
         if (room <= 0) return Status::Ok();
-        Statement& walk = conn.Cached(
-            "SELECT id, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
+        Statement& walk =
+            conn.Cached("SELECT id, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
         walk.Bind(1, event_purge_cursor_).Bind(2, room);
         std::vector<std::string> old_events;
         std::string cursor = event_purge_cursor_;

@@ -1,9 +1,9 @@
 #include "api_common.h"
 
-#include "endpoint_gate.h"
-
 #include <charconv>
 #include <ctime>
+
+#include "endpoint_gate.h"
 
 namespace hookline::sender::api {
 
@@ -181,9 +181,8 @@ Json EndpointJson(const db::Endpoint& e, int breaker_threshold, int64_t now) {
           {{"state", CircuitStateName(circuit)},
            {"consecutive_failures", e.health.consecutive_failures},
            {"failing_since", time_or_null(e.health.failing_since)},
-           {"open_until",
-            circuit == CircuitState::kOpen ? time_or_null(e.health.circuit_open_until)
-                                           : Json(nullptr)}}},
+           {"open_until", circuit == CircuitState::kOpen ? time_or_null(e.health.circuit_open_until)
+                                                         : Json(nullptr)}}},
          {"created_at", FormatRfc3339(FromUnixMillis(e.created_at))},
          {"updated_at", FormatRfc3339(FromUnixMillis(e.updated_at))}};
   if (!e.previous_secret.empty()) {

@@ -9,7 +9,6 @@
 namespace hookline::sender::api {
 namespace {
 
-
 Status ValidateIdempotencyKey(const std::string& key) {
   if (key.size() > kMaxIdempotencyKey) {
     return Status::InvalidArgument("Idempotency-Key is longer than " +

@@ -166,8 +166,8 @@ Result<EndpointCreateRequest> ParseEndpointCreateRequest(const Json& body) {
 }
 
 Result<db::EndpointPatch> ParseEndpointPatchRequest(const Json& body) {
-  Status s = CheckFields(body, {"url", "event_types", "description", "disabled",
-                                "rate_limit_per_s", "rate_limit_burst", "max_in_flight"});
+  Status s = CheckFields(body, {"url", "event_types", "description", "disabled", "rate_limit_per_s",
+                                "rate_limit_burst", "max_in_flight"});
   auto url = OptionalString(body, "url");
   auto description = OptionalString(body, "description");
   auto disabled = OptionalBool(body, "disabled");

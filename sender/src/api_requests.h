@@ -17,7 +17,6 @@ namespace hookline::sender::api {
 
 using Json = nlohmann::ordered_json;
 
-
 // `text` as a JSON object. InvalidArgument, with a message fit for the client,
 // if it is not valid JSON (including invalid UTF-8), nests deeper than
 // kMaxJsonDepth, or is not an object. Never throws.

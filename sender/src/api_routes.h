@@ -51,7 +51,9 @@ class Router {
   const std::vector<std::pair<std::string, std::string>>& routes() const { return routes_; }
 
  private:
-  void Add(const char* method, const std::string& pattern) { routes_.emplace_back(method, pattern); }
+  void Add(const char* method, const std::string& pattern) {
+    routes_.emplace_back(method, pattern);
+  }
   httplib::Server& server_;
   std::vector<std::pair<std::string, std::string>> routes_;
 };

@@ -7,8 +7,8 @@
 
 #include "api_common.h"
 #include "api_limits.h"
-#include "api_rate_limiter.h"
 #include "api_observability.h"
+#include "api_rate_limiter.h"
 #include "api_routes.h"
 #include "dispatcher.h"
 #include "hookline/crypto.h"

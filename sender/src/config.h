@@ -37,7 +37,7 @@ struct Config {
   bool allow_private_networks = false;  // SSRF guard off (local development, tests)
   double api_rate_limit = 10000;        // API requests/s per token (or address); 0 = off
   double api_burst = 20000;             // API requests at once per token (or address)
-  std::string log_format = "text";  // text | json
+  std::string log_format = "text";      // text | json
   // /readyz fails when due work has waited this long with no attempt started,
   // or a write this long without a commit.
   std::chrono::milliseconds stall_after{60000};

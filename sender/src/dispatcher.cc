@@ -259,10 +259,10 @@ bool Dispatcher::JudgeLocked(const db::ClaimedDelivery& c, AttemptOutcome& a) {
   EndpointGates::Finished f = gates_.Finish(c.endpoint_id, a.success, now, a.what);
   a.outcome.health = f.health;
   if (f.opened) {
-    spdlog::warn("circuit open endpoint={} after {} consecutive failures (last: {}); "
-                 "its deliveries wait {} ms for one probe",
-                 c.endpoint_id, f.health->consecutive_failures, a.what,
-                 f.health->circuit_open_until - now);
+    spdlog::warn(
+        "circuit open endpoint={} after {} consecutive failures (last: {}); "
+        "its deliveries wait {} ms for one probe",
+        c.endpoint_id, f.health->consecutive_failures, a.what, f.health->circuit_open_until - now);
   } else if (f.health && f.health->consecutive_failures == 0) {
     spdlog::info("endpoint={} recovered: attempt succeeded, circuit closed", c.endpoint_id);
   }
@@ -273,8 +273,7 @@ bool Dispatcher::JudgeLocked(const db::ClaimedDelivery& c, AttemptOutcome& a) {
   return f.was_at_allowance;
 }
 
-Dispatcher::AttemptOutcome Dispatcher::Attempt(HttpSession& session,
-                                               const db::ClaimedDelivery& c) {
+Dispatcher::AttemptOutcome Dispatcher::Attempt(HttpSession& session, const db::ClaimedDelivery& c) {
   AttemptOutcome a;
   db::Outcome& o = a.outcome;
   o.delivery_id = c.delivery_id;

@@ -10,13 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include "endpoint_gate.h"
 #include "hookd_metrics.h"
 #include "hookline/clock.h"
 #include "hookline/db/outbox.h"
 #include "hookline/periodic_task.h"
 #include "hookline/random.h"
 #include "hookline/retry_schedule.h"
-#include "endpoint_gate.h"
 #include "http_sender.h"
 
 namespace hookline::sender {
@@ -118,16 +118,16 @@ class Dispatcher {
   const size_t refill_at_;  // claim again when queued + in flight falls to this
 
   std::mutex mu_;
-  std::condition_variable scheduler_cv_;   // new work, free capacity, or stop
-  std::condition_variable worker_cv_;      // queued claims or stop
-  std::deque<QueuedClaim> queue_;  // guarded by mu_
-  EndpointGates gates_;            // guarded by mu_
-  int busy_workers_ = 0;           // guarded by mu_
-  bool notified_ = false;                  // guarded by mu_
-  bool stopping_ = false;                  // guarded by mu_
-  bool abandon_ = false;                   // guarded by mu_: grace over, give claims back
-  int64_t queued_since_ = 0;               // guarded by mu_: when queue_ last became non-empty
-  int64_t last_attempt_started_at_ = 0;    // guarded by mu_
+  std::condition_variable scheduler_cv_;  // new work, free capacity, or stop
+  std::condition_variable worker_cv_;     // queued claims or stop
+  std::deque<QueuedClaim> queue_;         // guarded by mu_
+  EndpointGates gates_;                   // guarded by mu_
+  int busy_workers_ = 0;                  // guarded by mu_
+  bool notified_ = false;                 // guarded by mu_
+  bool stopping_ = false;                 // guarded by mu_
+  bool abandon_ = false;                  // guarded by mu_: grace over, give claims back
+  int64_t queued_since_ = 0;              // guarded by mu_: when queue_ last became non-empty
+  int64_t last_attempt_started_at_ = 0;   // guarded by mu_
   std::vector<std::unique_ptr<HttpSession>> sessions_;  // one per worker; Cancel() is thread-safe
 
   std::mutex outcomes_mu_;

@@ -34,8 +34,7 @@ enum class CircuitState { kClosed, kOpen, kHalfOpen };
 std::string_view CircuitStateName(CircuitState s);
 // Open while circuit_open_until is ahead; half-open once it passed with the
 // failure streak still at the threshold (one probe decides); closed otherwise.
-CircuitState CircuitStateOf(const db::EndpointHealth& health, int breaker_threshold,
-                            int64_t now);
+CircuitState CircuitStateOf(const db::EndpointHealth& health, int breaker_threshold, int64_t now);
 
 // Not thread-safe: the dispatcher calls it under its own mutex.
 class EndpointGates {

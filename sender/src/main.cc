@@ -169,9 +169,9 @@ int main(int argc, char** argv) {
   maintenance_options.retention = c.retention;
   maintenance_options.failed_retention = c.failed_retention;
   // Often enough that a short retention (tests, small disks) is kept closely.
-  maintenance_options.interval = std::clamp(
-      std::min(c.retention, c.failed_retention) / 4, std::chrono::milliseconds(100),
-      std::chrono::milliseconds(60000));
+  maintenance_options.interval =
+      std::clamp(std::min(c.retention, c.failed_retention) / 4, std::chrono::milliseconds(100),
+                 std::chrono::milliseconds(60000));
   Maintenance maintenance(**outbox, SystemClock::Get(), maintenance_options);
   maintenance.Start();
   stall.Start();

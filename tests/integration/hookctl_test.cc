@@ -490,7 +490,8 @@ TEST_CASE("hookctl endpoints show: limits and an open circuit", "[integration][h
   CHECK_THAT(shown, Exits(0));
   CHECK_THAT(shown, Prints("status       enabled, circuit open\n"));
   CHECK_THAT(shown, Prints("circuit      open, 2 failures in a row since just now"));
-  CHECK_THAT(shown, Prints("; holds deliveries until in 59s") || Prints("; holds deliveries until in 1m"));
+  CHECK_THAT(shown,
+             Prints("; holds deliveries until in 59s") || Prints("; holds deliveries until in 1m"));
   CHECK_THAT(shown, Prints("limits       rate/s 5\n"));
   CHECK_THAT(ctl({"endpoints", "list"}), Prints("enabled, circuit open"));
 }

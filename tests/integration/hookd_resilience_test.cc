@@ -1,7 +1,7 @@
 // Per-endpoint resilience of a real hookd on loopback: concurrency cap, rate
 // limit, circuit breaker, auto-disable, secret rotation grace and retention.
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <thread>
@@ -89,7 +89,8 @@ TEST_CASE("a rate-limited endpoint is sent at its rate without spending attempts
   TestReceiver receiver;
   Hookd hookd(dir);
   std::string ep = hookd.CreateEndpoint(
-      receiver.url(), Json{{"rate_limit_per_s", 10}, {"rate_limit_burst", 1}, {"max_in_flight", 4}});
+      receiver.url(),
+      Json{{"rate_limit_per_s", 10}, {"rate_limit_burst", 1}, {"max_in_flight", 4}});
   REQUIRE_FALSE(ep.empty());
   Json shown = Endpoint(hookd, ep);
   CHECK(shown["rate_limit_per_s"] == 10);
@@ -103,9 +104,9 @@ TEST_CASE("a rate-limited endpoint is sent at its rate without spending attempts
   CHECK(requests.back().at - requests.front().at >= 650ms);
   CHECK(AttemptsOf(hookd, ep) == 8);
   // 7 of the 8 claims waited for a token, each counted once.
-  CHECK_THAT(Metrics(hookd),
-             Catch::Contains("hookline_endpoint_rate_limited_waits_total{endpoint=\"" + ep +
-                             "\"} "));
+  CHECK_THAT(
+      Metrics(hookd),
+      Catch::Contains("hookline_endpoint_rate_limited_waits_total{endpoint=\"" + ep + "\"} "));
 
   // Bad limits are refused with the field named.
   for (const Json& bad : {Json{{"rate_limit_per_s", 0}}, Json{{"rate_limit_per_s", "fast"}},
@@ -131,9 +132,9 @@ TEST_CASE("the breaker opens after consecutive failures, holds deliveries, and a
   TestReceiver receiver([&](int, const ReceivedRequest&) {
     return Answer{failing ? 500 : 200, failing ? "down" : "ok", {}};
   });
-  Hookd hookd(dir, {"--breaker-threshold", "3", "--breaker-cooldown", "1500ms",
-                    "--endpoint-max-in-flight", "1", "--retry-schedule",
-                    "50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms"});
+  Hookd hookd(
+      dir, {"--breaker-threshold", "3", "--breaker-cooldown", "1500ms", "--endpoint-max-in-flight",
+            "1", "--retry-schedule", "50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms"});
   std::string ep = hookd.CreateEndpoint(receiver.url());
   REQUIRE_FALSE(ep.empty());
   for (int i = 0; i < 5; ++i) REQUIRE_FALSE(hookd.PostEvent("order.paid").empty());
@@ -161,9 +162,10 @@ TEST_CASE("the breaker opens after consecutive failures, holds deliveries, and a
   CHECK_THAT(hookd.Log(), Catch::Contains("endpoint=" + ep + " recovered"));
 }
 
-TEST_CASE("an endpoint that fails everything for --auto-disable-after is disabled and keeps its "
-          "queue for when it is enabled",
-          "[integration][resilience]") {
+TEST_CASE(
+    "an endpoint that fails everything for --auto-disable-after is disabled and keeps its "
+    "queue for when it is enabled",
+    "[integration][resilience]") {
   TempDir dir;
   std::atomic<bool> failing{true};
   TestReceiver receiver([&](int, const ReceivedRequest&) {

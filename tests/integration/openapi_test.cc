@@ -84,9 +84,9 @@ void Validate(const Json& doc, const Json& schema_in, const Json& v, const std::
   }
   std::string type = schema.value("type", "");
   bool ok = type.empty() || (type == "string" && v.is_string()) ||
-            (type == "integer" && v.is_number_integer()) ||
-            (type == "number" && v.is_number()) || (type == "boolean" && v.is_boolean()) ||
-            (type == "object" && v.is_object()) || (type == "array" && v.is_array());
+            (type == "integer" && v.is_number_integer()) || (type == "number" && v.is_number()) ||
+            (type == "boolean" && v.is_boolean()) || (type == "object" && v.is_object()) ||
+            (type == "array" && v.is_array());
   if (!ok) {
     errors.push_back(where + ": " + v.dump() + " is not " + type);
     return;
@@ -99,7 +99,8 @@ void Validate(const Json& doc, const Json& schema_in, const Json& v, const std::
     for (const auto& [k, member] : v.items()) {
       if (props.contains(k)) {
         Validate(doc, props[k], member, where + "." + k, errors);
-      } else if (schema.contains("additionalProperties") && schema["additionalProperties"] == false) {
+      } else if (schema.contains("additionalProperties") &&
+                 schema["additionalProperties"] == false) {
         errors.push_back(where + ": undocumented member '" + k + "'");
       }
     }
@@ -216,16 +217,17 @@ TEST_CASE("real answers fit the documented schemas") {
     CHECK(mismatches == "");
   };
 
-  ApiReply created = hookd.Post("/v1/endpoints", Json{{"url", "http://127.0.0.1:9/hook"},
-                                                      {"rate_limit_per_s", 5},
-                                                      {"max_in_flight", 2}});
+  ApiReply created = hookd.Post(
+      "/v1/endpoints",
+      Json{{"url", "http://127.0.0.1:9/hook"}, {"rate_limit_per_s", 5}, {"max_in_flight", 2}});
   REQUIRE(created.status == 201);
   check("/v1/endpoints", "post", created);
   // Exactly the documented members, no more and no fewer.
   std::set<std::string> members;
   for (const auto& [k, v] : created.body.items()) members.insert(k);
   std::set<std::string> documented;
-  for (const auto& [k, v] : doc["components"]["schemas"]["EndpointWithSecret"]["properties"].items())
+  for (const auto& [k, v] :
+       doc["components"]["schemas"]["EndpointWithSecret"]["properties"].items())
     documented.insert(k);
   documented.erase("previous_secret_expires_at");  // only during a rotation
   CHECK(members == documented);
@@ -233,8 +235,9 @@ TEST_CASE("real answers fit the documented schemas") {
   std::string id = created.body["id"];
   check("/v1/endpoints", "get", hookd.Get("/v1/endpoints?limit=10"));
   check("/v1/endpoints/{id}", "get", hookd.Get("/v1/endpoints/" + id));
-  check("/v1/endpoints/{id}", "patch",
-        hookd.Call("PATCH", "/v1/endpoints/" + id, R"({"description": "d", "max_in_flight": null})"));
+  check(
+      "/v1/endpoints/{id}", "patch",
+      hookd.Call("PATCH", "/v1/endpoints/" + id, R"({"description": "d", "max_in_flight": null})"));
   ApiReply rotated = hookd.Post("/v1/endpoints/" + id + "/rotate-secret", Json::object());
   CHECK(rotated.body.contains("previous_secret_expires_at"));
   check("/v1/endpoints/{id}/rotate-secret", "post", rotated);

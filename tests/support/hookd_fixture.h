@@ -39,25 +39,13 @@ class Hookd {
   }
 
   void Start() {
-    std::vector<std::string> argv = {HOOKD_PATH,
-                                     "--listen",
-                                     "127.0.0.1:" + std::to_string(next_port_),
-                                     "--db",
-                                     db_,
-                                     "--api-token",
-                                     kToken,
-                                     "--retry-schedule",
-                                     "100ms,200ms,400ms",
-                                     "--timeout",
-                                     "2s",
-                                     "--shutdown-grace",
-                                     "2s",
-                                     "--log-level",
-                                     "debug",
-                                     // Tests of retries want every attempt made; the
-                                     // breaker's own tests turn it on.
-                                     "--breaker-threshold",
-                                     "0"};
+    std::vector<std::string> argv = {
+        HOOKD_PATH, "--listen", "127.0.0.1:" + std::to_string(next_port_), "--db", db_,
+        "--api-token", kToken, "--retry-schedule", "100ms,200ms,400ms", "--timeout", "2s",
+        "--shutdown-grace", "2s", "--log-level", "debug",
+        // Tests of retries want every attempt made; the
+        // breaker's own tests turn it on.
+        "--breaker-threshold", "0"};
     if (!ssrf_guard_) argv.push_back("--allow-private-networks");
     argv.insert(argv.end(), args_.begin(), args_.end());
     process_ = std::make_unique<ChildProcess>(argv, dir_.File("hookd.log"));

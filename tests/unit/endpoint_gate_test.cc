@@ -1,10 +1,9 @@
 // The dispatcher's per-endpoint admission: concurrency cap, token bucket,
 // circuit breaker and auto-disable, on a clock the test sets.
-#include <catch2/catch.hpp>
+#include "endpoint_gate.h"
 
 #include <algorithm>
-
-#include "endpoint_gate.h"
+#include <catch2/catch.hpp>
 
 using namespace hookline;
 using namespace hookline::sender;
@@ -172,8 +171,7 @@ TEST_CASE("an endpoint failing everything for auto_disable_after is disabled wit
                                    Catch::Contains("3 in a row"));
 }
 
-TEST_CASE("claim allowances keep an endpoint's held claims to a few rounds of its cap",
-          "[gate]") {
+TEST_CASE("claim allowances keep an endpoint's held claims to a few rounds of its cap", "[gate]") {
   GateOptions o = Options();
   o.claim_multiple = 4;
   EndpointGates gates(o);

@@ -24,9 +24,9 @@ TEST_CASE("maintenance forgets idempotency keys after 24 hours", "[sender][maint
   }
   sender::Maintenance maintenance(*outbox, clock, sender::MaintenanceOptions{});
   CHECK(maintenance.RunOnce().idempotency_keys == 0);  // the oldest key is 3 h old
-  clock.Advance(22h);                 // now 25 h, 24 h and 23 h old
+  clock.Advance(22h);                                  // now 25 h, 24 h and 23 h old
   CHECK(maintenance.RunOnce().idempotency_keys == 1);
   CHECK(maintenance.RunOnce().idempotency_keys == 0);  // already gone
-  clock.Advance(1h + 1ms);            // the other two are now just past 24 h
+  clock.Advance(1h + 1ms);                             // the other two are now just past 24 h
   CHECK(maintenance.RunOnce().idempotency_keys == 2);
 }

@@ -155,8 +155,8 @@ struct ClaimedDelivery {
   std::vector<std::string> secrets;  // current first; previous while its grace runs
   int attempts_made = 0;             // in the current run (the schedule position)
   int64_t event_created_at = 0;
-  EndpointLimits limits;   // the endpoint's, as stored now
-  EndpointHealth health;   // as last written by a dispatcher (seeds one after a restart)
+  EndpointLimits limits;  // the endpoint's, as stored now
+  EndpointHealth health;  // as last written by a dispatcher (seeds one after a restart)
 };
 
 // Which due deliveries a claim may take: at most `per_endpoint[id]` (or
@@ -245,8 +245,7 @@ class Outbox {
   // Dispatcher side. Claims up to `limit` pending deliveries due at `now`
   // (oldest due first, within `limits`), marking them inflight until
   // `lease_until`; a delivery whose lease runs out is due again.
-  virtual Result<std::vector<ClaimedDelivery>> ClaimDue(int64_t now, int limit,
-                                                        int64_t lease_until,
+  virtual Result<std::vector<ClaimedDelivery>> ClaimDue(int64_t now, int limit, int64_t lease_until,
                                                         const ClaimLimits& limits) = 0;
   // The earliest next_attempt_at among pending deliveries, or the earliest
   // lease expiry among inflight ones; nullopt when there is no work at all.
