@@ -96,6 +96,7 @@ Endpoint ReadEndpoint(const Statement& s) {
   e.health.consecutive_failures = static_cast<int>(s.Int(14));
   e.health.failing_since = s.IsNull(15) ? 0 : s.Int(15);
   e.health.circuit_open_until = s.Int(16);
+  e.operations = s.Int(17) != 0;
   return e;
 }
 
@@ -174,7 +175,8 @@ Result<std::unique_ptr<Outbox>> OpenSqliteOutbox(const std::string& path,
 Status SqliteOutbox::LoadRoutesIfStale(Connection& conn) {
   if (!routes_stale_) return Status::Ok();
   Statement& s = conn.Cached(
-      "SELECT id, event_types, circuit_open_until FROM endpoints WHERE disabled = 0 ORDER BY id");
+      "SELECT id, event_types, circuit_open_until FROM endpoints "
+      "WHERE disabled = 0 AND operations = 0 ORDER BY id");
   std::vector<Route> routes;
   for (;;) {
     auto row = s.Step();
@@ -195,7 +197,7 @@ Result<Endpoint> SqliteOutbox::CreateEndpoint(Endpoint e) {
     return conn
         .Cached(
             "INSERT INTO endpoints(" HOOKLINE_ENDPOINT_COLUMNS
-            ") VALUES(?1, ?2, ?3, ?4, ?5, NULL, NULL, ?6, ?7, ?8, ?8, ?9, ?10, ?11, 0, NULL, 0)")
+            ") VALUES(?1, ?2, ?3, ?4, ?5, NULL, NULL, ?6, ?7, ?8, ?8, ?9, ?10, ?11, 0, NULL, 0, 0)")
         .Bind(1, e.id)
         .Bind(2, e.url)
         .Bind(3, e.description)

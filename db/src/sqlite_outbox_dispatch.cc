@@ -148,6 +148,7 @@ Status SqliteOutbox::RecordOutcomes(const std::vector<Outcome>& outcomes) {
                                        .Bind(6, o.attempt.attempted_at)
                                        .Run());
           if (o.health) HOOKLINE_RETURN_IF_ERROR(RecordHealth(conn, o));
+          bool disabled_now = false;
           if (!o.disable_endpoint_reason.empty()) {
             routes_stale_ = true;
             Statement& disable = conn.Cached(
@@ -158,9 +159,14 @@ Status SqliteOutbox::RecordOutcomes(const std::vector<Outcome>& outcomes) {
                                          .Bind(3, o.attempt.attempted_at)
                                          .Run());
             if (disable.changes() > 0) {
+              disabled_now = true;
               HOOKLINE_RETURN_IF_ERROR(
                   SetEndpointPaused(conn, o.endpoint_id, true, o.attempt.attempted_at));
             }
+          }
+          for (const Notice& n : o.notices) {
+            if (n.only_if_disabled_now && !disabled_now) continue;
+            HOOKLINE_RETURN_IF_ERROR(StoreNotice(conn, n));
           }
         }
         return Status::Ok();

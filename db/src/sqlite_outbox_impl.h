@@ -69,6 +69,8 @@ class SqliteOutbox final : public Outbox {
   Status DeleteEndpoint(std::string_view id, int64_t now) override;
   Result<Endpoint> RotateSecret(std::string_view id, std::string new_secret,
                                 int64_t previous_expires_at, int64_t now) override;
+  Result<std::optional<Endpoint>> ConfigureOperationsEndpoint(
+      const OperationsEndpointSpec& spec) override;
 
   Result<IngestResult> Ingest(const IngestRequest& request) override;
   Result<Event> GetEvent(std::string_view id) override;
@@ -105,6 +107,9 @@ class SqliteOutbox final : public Outbox {
   // Writer-thread only: stores an outcome's endpoint health; an opened breaker
   // defers the endpoint's pending deliveries to its end.
   Status RecordHealth(Connection& conn, const Outcome& o);
+  // Writer-thread only: stores `notice` as an event with one delivery to the
+  // operations endpoint (paused while it is disabled); nothing without one.
+  Status StoreNotice(Connection& conn, const Notice& notice);
 
   ReadPool readers_;
   std::unique_ptr<GroupCommitter> writer_;
@@ -146,7 +151,7 @@ Delivery ReadDelivery(const Statement& s);  // columns as HOOKLINE_DELIVERY_COLU
 #define HOOKLINE_ENDPOINT_COLUMNS                                                            \
   "id, url, description, event_types, secret, previous_secret, previous_secret_expires_at, " \
   "disabled, disabled_reason, created_at, updated_at, rate_limit_per_s, rate_limit_burst, "  \
-  "max_in_flight, consecutive_failures, failing_since, circuit_open_until"
+  "max_in_flight, consecutive_failures, failing_since, circuit_open_until, operations"
 #define HOOKLINE_DELIVERY_COLUMNS                                                                \
   "id, event_id, endpoint_id, status, attempts, next_attempt_at, last_status_code, last_error, " \
   "created_at, updated_at"

@@ -62,6 +62,9 @@ struct Endpoint {
   std::string disabled_reason;
   EndpointLimits limits;
   EndpointHealth health;
+  // The operations endpoint (hookd --ops-endpoint): it receives hookd's own
+  // notices (Notice), never the events applications post. At most one exists.
+  bool operations = false;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -174,6 +177,19 @@ struct Release {
   int64_t due_at = 0;
 };
 
+// An operational event (endpoint.disabled, delivery.failed,
+// endpoint.recovered) stored with the outcome that caused it, in the same
+// transaction, as an event with one delivery to the operations endpoint. So it
+// has the guarantees of any delivery, and an outcome undone by a crash undoes
+// its notice too (the attempt that is made again raises it again).
+struct Notice {
+  Event event;  // id, type, body and created_at set by the caller
+  // Stored only if this outcome's disable_endpoint_reason disabled the endpoint
+  // (it was enabled until then): one endpoint.disabled per disable, however
+  // many attempts in flight asked for it.
+  bool only_if_disabled_now = false;
+};
+
 // The result of one attempt, and what happens next.
 struct Outcome {
   std::string delivery_id;
@@ -186,7 +202,23 @@ struct Outcome {
   // also moves the endpoint's pending deliveries that fall due before it to it,
   // so they wait without being claimed (and without spending attempts).
   std::optional<EndpointHealth> health;
+  // Dropped when no operations endpoint exists; paused while it is disabled.
+  std::vector<Notice> notices;
 };
+
+// What `hookd --ops-endpoint` asks of the operations endpoint at start-up.
+struct OperationsEndpointSpec {
+  std::string url;  // "" = none configured: an existing one is disabled
+  // Signs its deliveries. A new endpoint gets it; an existing one keeps its
+  // own unless `replace_secret` (the operator passed one explicitly).
+  std::string secret;
+  bool replace_secret = false;
+  int64_t now = 0;
+};
+
+// Why hookd disabled the operations endpoint when started without one.
+inline constexpr std::string_view kOperationsNotConfigured =
+    "hookd was started without --ops-endpoint";
 
 struct Counts {
   int64_t pending = 0, inflight = 0, succeeded = 0, failed = 0, paused = 0;
@@ -222,10 +254,17 @@ class Outbox {
   // Makes `new_secret` current; the old one keeps signing until `previous_expires_at`.
   virtual Result<Endpoint> RotateSecret(std::string_view id, std::string new_secret,
                                         int64_t previous_expires_at, int64_t now) = 0;
+  // Creates the operations endpoint, or updates its url (and secret, see the
+  // spec) and enables it if hookd itself had disabled it; with an empty url,
+  // disables an existing one (kOperationsNotConfigured) so its notices wait.
+  // An endpoint an operator or a receiver's 410 disabled stays disabled.
+  // Returns the endpoint, or nullopt when there is none and none is asked for.
+  virtual Result<std::optional<Endpoint>> ConfigureOperationsEndpoint(
+      const OperationsEndpointSpec& spec) = 0;
 
   // Stores the event and one pending delivery per enabled endpoint whose filters
-  // match, atomically. With an idempotency key: the same key and hash again
-  // returns the first result with replay=true; the same key with another hash is
+  // match (never the operations endpoint), atomically. With an idempotency key: the same key and
+  // hash again returns the first result with replay=true; the same key with another hash is
   // AlreadyExists. An event id that exists already is AlreadyExists.
   virtual Result<IngestResult> Ingest(const IngestRequest& request) = 0;
   virtual Result<Event> GetEvent(std::string_view id) = 0;
