@@ -11,6 +11,8 @@ std::string EndpointPath(const std::string& id) { return "/v1/endpoints/" + Esca
 std::string NoEndpoint(const std::string& id) { return "no endpoint with id '" + id + "'"; }
 
 std::string EventTypes(const Json& e) {
+  // hookd's own notices go there, whatever its filters say.
+  if (e.value("operations", false)) return "hookd operational webhooks";
   const Json& types = e.contains("event_types") ? e["event_types"] : Json();
   if (!types.is_array() || types.empty()) return "all";
   std::string out;

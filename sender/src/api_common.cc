@@ -173,6 +173,7 @@ Json EndpointJson(const db::Endpoint& e, int breaker_threshold, int64_t now) {
          {"description", e.description},
          {"event_types", e.event_types},
          {"disabled", e.disabled},
+         {"operations", e.operations},
          {"disabled_reason", e.disabled ? Json(e.disabled_reason) : Json(nullptr)},
          {"rate_limit_per_s", zero_null(e.limits.rate_limit_per_s)},
          {"rate_limit_burst", zero_null(e.limits.rate_limit_burst)},

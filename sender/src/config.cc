@@ -4,6 +4,9 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "hookline/secret.h"
+#include "hookline/url.h"
+
 namespace hookline::sender {
 
 Result<size_t> ParseSize(std::string_view text) {
@@ -168,6 +171,13 @@ Result<Config> ParseConfig(int argc, char** argv) {
                  "GET /metrics (Prometheus): public (no token), token (bearer token), or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"public", "token", "off"}));
+  app.add_option("--ops-endpoint", c.ops_endpoint,
+                 "URL that receives operational webhooks: endpoint.disabled, delivery.failed, "
+                 "endpoint.recovered (signed; read its secret with GET "
+                 "/v1/endpoints/<id>/secret)");
+  app.add_option("--ops-secret", c.ops_secret,
+                 "whsec_... secret that signs operational webhooks [env HOOKLINE_OPS_SECRET; "
+                 "default: generated once and kept in the database]");
   // A subcommand, not a flag, because it does something else than serve; it
   // takes --db after it too, so `hookd backup PATH --db FILE` reads naturally.
   CLI::App* backup = app.add_subcommand(
@@ -222,6 +232,24 @@ Result<Config> ParseConfig(int argc, char** argv) {
   c.synchronous_full = synchronous == "full";
   if (c.api_token.empty()) {
     if (const char* env = std::getenv("HOOKLINE_API_TOKEN")) c.api_token = env;
+  }
+  if (!c.ops_secret.empty() && c.ops_endpoint.empty()) {
+    return Status::InvalidArgument("--ops-secret needs --ops-endpoint");
+  }
+  if (c.ops_secret.empty() && !c.ops_endpoint.empty()) {
+    if (const char* env = std::getenv("HOOKLINE_OPS_SECRET")) c.ops_secret = env;
+  }
+  if (!c.ops_endpoint.empty()) {
+    if (auto url = ParseUrl(c.ops_endpoint); !url.ok()) {
+      return Status::InvalidArgument("--ops-endpoint: " + url.status().message());
+    }
+  }
+  if (!c.ops_secret.empty()) {
+    // The message never repeats the value: it is a secret.
+    if (auto secret = Secret::Parse(c.ops_secret); !secret.ok()) {
+      return Status::InvalidArgument("--ops-secret/HOOKLINE_OPS_SECRET: " +
+                                     secret.status().message());
+    }
   }
   return c;
 }

@@ -42,6 +42,10 @@ struct Config {
   // or a write this long without a commit.
   std::chrono::milliseconds stall_after{60000};
   std::string metrics = "public";  // GET /metrics: public | token | off
+  // Operational webhooks (ops_notices.h): "" = none. The secret signs them;
+  // "" = from HOOKLINE_OPS_SECRET, else the stored one (generated at first).
+  std::string ops_endpoint;
+  std::string ops_secret;
   // `hookd backup PATH [--overwrite]`: copy the database at db_path to PATH and exit.
   bool backup = false;
   std::string backup_path;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "hookline/signing.h"
+#include "ops_notices.h"
 
 namespace hookline::sender {
 namespace {
@@ -269,6 +270,10 @@ bool Dispatcher::JudgeLocked(const db::ClaimedDelivery& c, AttemptOutcome& a) {
   if (!f.disable_reason.empty() && a.outcome.disable_endpoint_reason.empty()) {
     a.outcome.disable_endpoint_reason = f.disable_reason;
     spdlog::warn("disabling endpoint={}: {}", c.endpoint_id, f.disable_reason);
+    if (Notifies(c)) a.outcome.notices.push_back(EndpointDisabledNotice(c, f.disable_reason, now));
+  }
+  if (f.recovered_from && Notifies(c)) {
+    a.outcome.notices.push_back(EndpointRecoveredNotice(c, *f.recovered_from, now));
   }
   return f.was_at_allowance;
 }
@@ -341,6 +346,15 @@ Dispatcher::AttemptOutcome Dispatcher::Attempt(HttpSession& session, const db::C
   }
   if (!d.disable_endpoint_reason.empty()) {
     spdlog::warn("disabling endpoint={}: {}", c.endpoint_id, d.disable_endpoint_reason);
+  }
+  if (Notifies(c)) {
+    if (d.next == db::DeliveryStatus::kFailed) {
+      o.notices.push_back(
+          DeliveryFailedNotice(c, attempts_made, o.attempt.status_code, d.reason, finished));
+    }
+    if (!d.disable_endpoint_reason.empty()) {
+      o.notices.push_back(EndpointDisabledNotice(c, d.disable_endpoint_reason, finished));
+    }
   }
   return a;
 }

@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct DispatcherOptions {
   GateOptions gates;  // per-endpoint concurrency, rate limit, circuit breaker
   // Counts attempts by outcome and their latencies when set. Not owned.
   HookdMetrics* metrics = nullptr;
+  // The operations endpoint's id (see ops_notices.h); "" = no operational
+  // webhooks. Its own deliveries raise no notices, so a failing operations
+  // endpoint cannot feed itself.
+  std::string ops_endpoint_id;
 };
 
 // Threads: one scheduler (claims), `workers` senders, one recorder (commits
@@ -107,6 +112,10 @@ class Dispatcher {
   void ReleaseStaleLocked(int64_t now, std::vector<db::Release>& out);
   // Under mu_: queued claims that their endpoint would admit now.
   size_t ReadyLocked(int64_t now);
+  // Whether outcomes of `c` raise operational notices.
+  bool Notifies(const db::ClaimedDelivery& c) const {
+    return !options_.ops_endpoint_id.empty() && c.endpoint_id != options_.ops_endpoint_id;
+  }
   void PushOutcome(db::Outcome outcome);
   void PushReleases(std::vector<db::Release> releases);
 

@@ -95,6 +95,7 @@ EndpointGates::Finished EndpointGates::Finish(const std::string& endpoint, bool 
   db::EndpointHealth& h = s.health;
   if (success) {
     if (h.consecutive_failures != 0 || h.failing_since != 0 || h.circuit_open_until != 0) {
+      if (h.circuit_open_until != 0) f.recovered_from = h;
       h = db::EndpointHealth{};
       f.health = h;
     }

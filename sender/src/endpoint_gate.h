@@ -62,6 +62,8 @@ class EndpointGates {
     std::string disable_reason;                // non-empty: auto-disable the endpoint
     bool opened = false;                       // this failure opened the breaker
     bool was_at_allowance = false;             // the claim may take this endpoint's work again
+    // This success closed a breaker that had opened; `before` is the health it cleared.
+    std::optional<db::EndpointHealth> recovered_from;
   };
   // An admitted attempt ended. `what` describes a failure for the disable reason.
   Finished Finish(const std::string& endpoint, bool success, int64_t now, std::string_view what);

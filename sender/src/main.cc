@@ -15,6 +15,9 @@
 #include "hookd_metrics.h"
 #include "hookline/db/backup.h"
 #include "hookline/db/sqlite_outbox.h"
+#include "hookline/net_guard.h"
+#include "hookline/secret.h"
+#include "hookline/url.h"
 #include "http_sender.h"
 #include "lock_file.h"
 #include "logging.h"
@@ -49,6 +52,56 @@ int RunBackup(const Config& c) {
       static_cast<long long>(report->bytes), report->steps,
       static_cast<long long>(report->elapsed.count()));
   return 0;
+}
+
+// Creates or updates the operations endpoint (or disables it when none is
+// configured) and returns its id for the dispatcher; "" = no operational webhooks.
+Result<std::string> ConfigureOperations(const Config& c, db::Outbox& outbox) {
+  db::OperationsEndpointSpec spec;
+  spec.url = c.ops_endpoint;
+  spec.replace_secret = !c.ops_secret.empty();
+  spec.secret = spec.replace_secret ? c.ops_secret : Secret::Generate().Reveal();
+  spec.now = SystemClock::Get().NowUnixMillis();
+  if (!spec.url.empty() && !c.allow_private_networks) {
+    // The dispatcher's SSRF guard would refuse every notice: say so now, not
+    // in the first notice's attempt hours later.
+    auto url = ParseUrl(spec.url);
+    if (!url.ok()) return Status::InvalidArgument("--ops-endpoint: " + url.status().message());
+    auto checked = ResolvePublicAddress(SystemResolver(), url->host);
+    if (checked.status().code() == StatusCode::kPermissionDenied) {
+      return Status::InvalidArgument("--ops-endpoint host " + checked.status().message() +
+                                     ", which the SSRF guard refuses; start hookd with "
+                                     "--allow-private-networks to send operational webhooks "
+                                     "to a private address");
+    }
+    if (!checked.ok()) {
+      spdlog::warn("--ops-endpoint host {}; notices wait and retry until it resolves",
+                   checked.status().message());
+    }
+  }
+  auto ops = outbox.ConfigureOperationsEndpoint(spec);
+  if (!ops.ok())
+    return Status(ops.status().code(),
+                  "cannot configure --ops-endpoint: " + ops.status().message());
+  if (!*ops) return std::string();
+  const db::Endpoint& e = **ops;
+  if (spec.url.empty()) {
+    spdlog::info("operations endpoint {} is disabled: {} (its waiting notices are kept)", e.id,
+                 e.disabled_reason);
+    return std::string();
+  }
+  if (e.disabled) {
+    spdlog::warn(
+        "operations endpoint {} is disabled ({}); notices wait until `hookctl endpoints enable "
+        "{}`",
+        e.id, e.disabled_reason, e.id);
+  } else {
+    spdlog::info(
+        "operational webhooks go to {} (endpoint {}; read its signing secret with GET "
+        "/v1/endpoints/{}/secret)",
+        e.url, e.id, e.id);
+  }
+  return e.id;
 }
 
 }  // namespace
@@ -105,6 +158,9 @@ int main(int argc, char** argv) {
   if (!outbox.ok())
     return Fail("cannot open database " + c.db_path + ": " + outbox.status().message());
 
+  auto ops_endpoint = ConfigureOperations(c, **outbox);
+  if (!ops_endpoint.ok()) return Fail(ops_endpoint.status().message());
+
   HttpSenderOptions http_options;
   http_options.timeout = c.timeout;
   http_options.connect_timeout = std::min(c.connect_timeout, c.timeout);
@@ -120,6 +176,7 @@ int main(int argc, char** argv) {
   dispatch_options.gates.breaker_cooldown = c.breaker_cooldown;
   dispatch_options.gates.auto_disable_after = c.auto_disable_after;
   dispatch_options.metrics = &metrics;
+  dispatch_options.ops_endpoint_id = *ops_endpoint;
   // A claim may wait behind MaxOutstanding / workers attempts, each up to the timeout.
   size_t waits = Dispatcher::MaxOutstanding(dispatch_options) / static_cast<size_t>(c.workers) + 2;
   dispatch_options.lease = std::max(std::chrono::milliseconds(60000),

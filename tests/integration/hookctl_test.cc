@@ -496,6 +496,18 @@ TEST_CASE("hookctl endpoints show: limits and an open circuit", "[integration][h
   CHECK_THAT(ctl({"endpoints", "list"}), Prints("enabled, circuit open"));
 }
 
+TEST_CASE("hookctl endpoints: the operations endpoint says what it receives",
+          "[integration][hookctl][ops]") {
+  TempDir dir;
+  TestReceiver ops;
+  Hookd hookd(dir, {"--ops-endpoint", ops.url("/ops")});
+  Hookctl ctl(hookd, dir);
+  CtlRun listed = ctl({"endpoints", "list"});
+  CHECK_THAT(listed, Exits(0));
+  CHECK_THAT(listed, Prints("hookd operational webhooks"));
+  CHECK_THAT(listed, Prints(ops.url("/ops")));
+}
+
 TEST_CASE("hookctl failures: exit codes and one line on stderr", "[integration][hookctl]") {
   TempDir dir;
   Hookd hookd(dir);

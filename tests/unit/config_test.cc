@@ -103,3 +103,44 @@ TEST_CASE("the SSRF guard is on and the API rate limit generous by default", "[s
     CHECK_THAT(r.status().message(), Catch::Contains(bad[0]));
   }
 }
+
+TEST_CASE("operational webhook flags are checked at start-up", "[sender][config][ops]") {
+  auto c = Parse({"--ops-endpoint", "https://ops.example.com/hooks", "--ops-secret",
+                  "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
+  REQUIRE(c.ok());
+  CHECK(c->ops_endpoint == "https://ops.example.com/hooks");
+  CHECK(c->ops_secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  CHECK(Parse({}).value().ops_endpoint.empty());
+
+  auto bad_url = Parse({"--ops-endpoint", "ftp://ops.example.com/"});
+  REQUIRE_FALSE(bad_url.ok());
+  CHECK(bad_url.status().message().find("--ops-endpoint") != std::string::npos);
+
+  auto bad_secret =
+      Parse({"--ops-endpoint", "https://ops.example.com/", "--ops-secret", "whsec_notbase64!!"});
+  REQUIRE_FALSE(bad_secret.ok());
+  CHECK(bad_secret.status().message().find("--ops-secret") != std::string::npos);
+  // A secret must never be echoed back, even a malformed one.
+  CHECK(bad_secret.status().message().find("notbase64") == std::string::npos);
+
+  auto orphan = Parse({"--ops-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
+  REQUIRE_FALSE(orphan.ok());
+  CHECK(orphan.status().message() == "--ops-secret needs --ops-endpoint");
+}
+
+TEST_CASE("the operations secret comes from HOOKLINE_OPS_SECRET when no flag gives it",
+          "[sender][config][ops]") {
+  setenv("HOOKLINE_OPS_SECRET", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", 1);
+  auto with_endpoint = Parse({"--ops-endpoint", "https://ops.example.com/"});
+  // Without --ops-endpoint the variable is ignored (a unit file may keep it).
+  auto without = Parse({});
+  setenv("HOOKLINE_OPS_SECRET", "whsec_broken", 1);
+  auto broken = Parse({"--ops-endpoint", "https://ops.example.com/"});
+  unsetenv("HOOKLINE_OPS_SECRET");
+  REQUIRE(with_endpoint.ok());
+  CHECK(with_endpoint->ops_secret == "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
+  REQUIRE(without.ok());
+  CHECK(without->ops_secret.empty());
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.status().message().find("HOOKLINE_OPS_SECRET") != std::string::npos);
+}

@@ -125,6 +125,10 @@ TEST_CASE("consecutive failures open the breaker, one probe decides after the co
   CHECK(closed.health->consecutive_failures == 0);
   CHECK(closed.health->failing_since == 0);
   CHECK(closed.health->circuit_open_until == 0);
+  // ... and reported as a recovery from what it cleared (endpoint.recovered).
+  REQUIRE(closed.recovered_from);
+  CHECK(closed.recovered_from->consecutive_failures == 4);
+  CHECK(closed.recovered_from->failing_since == kT0);
   CHECK(gates.Admit("ep_a", kT0 + 2030).kind == Kind::kGo);
   CHECK(gates.Admit("ep_a", kT0 + 2030).kind == Kind::kGo);  // closed: no probe limit
   // A success of a healthy endpoint writes nothing.
@@ -141,6 +145,16 @@ TEST_CASE("failures of attempts already in flight do not extend an open breaker"
   auto late = gates.Finish("ep_a", false, kT0 + 600, "timeout");
   CHECK_FALSE(late.opened);
   CHECK(late.health->circuit_open_until == kT0 + 1100);
+}
+
+TEST_CASE("a success after failures that never opened the breaker is no recovery", "[gate]") {
+  EndpointGates gates(Options());
+  REQUIRE(gates.Admit("ep_a", kT0).kind == Kind::kGo);
+  gates.Finish("ep_a", false, kT0, "HTTP 500");
+  REQUIRE(gates.Admit("ep_a", kT0 + 1).kind == Kind::kGo);
+  auto ok = gates.Finish("ep_a", true, kT0 + 1, "HTTP 200");
+  REQUIRE(ok.health);              // the streak is cleared...
+  CHECK_FALSE(ok.recovered_from);  // ...but one failure is not an outage worth a notice
 }
 
 TEST_CASE("a breaker threshold of 0 never opens", "[gate]") {
