@@ -16,8 +16,9 @@ void AddConnectionOptions(CLI::App& app, Invocation& inv) {
       ->capture_default_str()
       ->group(group);
   app.add_option("--token", inv.connection.token,
-                 "API token; when neither --token nor HOOKLINE_TOKEN is given, hookctl reads "
-                 "./hookline.db.token (what hookd writes beside its default database) if present")
+                 "API token; when neither --token nor HOOKLINE_TOKEN is given, hookctl takes "
+                 "hookd's HOOKLINE_API_TOKEN, else reads ./hookline.db.token (what hookd writes "
+                 "beside its default database) if present")
       ->envname("HOOKLINE_TOKEN")
       ->group(group);
   app.add_flag("--json", inv.json, "print hookd's JSON answer unmodified (for scripts)")

@@ -54,11 +54,18 @@ std::string CommandPath(const CLI::App& app) {
   return path;
 }
 
-// Fills in the token's source, reading kTokenFile when none was given.
-void ResolveToken(Connection& c, const char* env_token) {
+// Fills in the token's source. Without --token or HOOKLINE_TOKEN, hookd's own
+// HOOKLINE_API_TOKEN (an operator's shell or unit file often has it), then
+// kTokenFile.
+void ResolveToken(Connection& c, const char* env_token, const char* hookd_env_token) {
   if (!c.token.empty()) {
     bool from_env = env_token != nullptr && c.token == env_token;
     c.token_source = from_env ? "HOOKLINE_TOKEN" : "--token";
+    return;
+  }
+  if (hookd_env_token != nullptr && *hookd_env_token != '\0') {
+    c.token = hookd_env_token;
+    c.token_source = "HOOKLINE_API_TOKEN";
     return;
   }
   std::ifstream in(kTokenFile);
@@ -102,7 +109,7 @@ int main(int argc, char** argv) {
     return Fail(Failure::Usage("no command given; see hookctl --help"));
   }
 
-  ResolveToken(inv.connection, std::getenv("HOOKLINE_TOKEN"));
+  ResolveToken(inv.connection, std::getenv("HOOKLINE_TOKEN"), std::getenv("HOOKLINE_API_TOKEN"));
   auto api = NewHttpApiClient(inv.connection);
   if (!api.ok()) return Fail(api.failure());
 

@@ -524,6 +524,16 @@ TEST_CASE("hookctl failures: exit codes and one line on stderr", "[integration][
   CtlRun no_token = RunHookctl({"stats"}, {{"HOOKLINE_URL", ctl.url()}}, ctl.cwd());
   CHECK_THAT(no_token, Exits(4));
   CHECK_THAT(no_token, Says("hookd needs an API token (401)"));
+  // hookd's own variable, for a shell set up to run hookd; HOOKLINE_TOKEN wins over it.
+  CtlRun hookd_env = RunHookctl(
+      {"stats"}, {{"HOOKLINE_URL", ctl.url()}, {"HOOKLINE_API_TOKEN", Hookd::kToken}}, ctl.cwd());
+  CHECK_THAT(hookd_env, Exits(0));
+  CtlRun both = RunHookctl(
+      {"stats"},
+      {{"HOOKLINE_URL", ctl.url()}, {"HOOKLINE_API_TOKEN", Hookd::kToken}, {"HOOKLINE_TOKEN", "x"}},
+      ctl.cwd());
+  CHECK_THAT(both, Exits(4));
+  CHECK_THAT(both, Says("token from HOOKLINE_TOKEN"));
   std::ofstream(dir.File("hookline.db.token")) << Hookd::kToken << "\n";
   CtlRun file_token = RunHookctl({"stats", "--url", ctl.url()}, {}, ctl.cwd());
   CHECK_THAT(file_token, Exits(0));
