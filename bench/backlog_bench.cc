@@ -48,7 +48,7 @@ struct Options {
   std::string hookd = HOOKD_PATH, json_path, synchronous = "full";
   int64_t rows = 1'000'000;   // deliveries in the backlog table, pending included
   int64_t pending = 100'000;  // due deliveries drained in each run
-  double seconds = 30;        // cap on each drain
+  double seconds = 60;        // cap on each drain
 };
 
 std::vector<std::string> HookdFlags(const Options& o) {
@@ -208,10 +208,11 @@ Drain Run(const Options& o, const fs::path& dir, Receiver& rx, int64_t history) 
   d.seconds = SecondsSince(t0);
   d.delivered = rx.count() - c0;
   d.rate = d.seconds > 0 ? static_cast<double>(d.delivered) / d.seconds : 0;
-  d.complete = reached && WaitForCount(rx, before + o.pending, 10);
+  d.complete = reached && WaitForCount(rx, before + o.pending,
+                                       std::max(1.0, o.seconds - SecondsSince(started)));
   // Outcomes are committed in batches: give the last ones a moment to land.
   Api api(hookd.port());
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < (d.complete ? 50 : 1); ++i) {
     d.left_pending = api.CountDeliveries("pending") + api.CountDeliveries("inflight");
     if (d.left_pending == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -241,7 +242,7 @@ Options ParseArgs(int argc, char** argv) {
     if (!flags.contains(argv[i]) || i + 1 == argc) {
       throw std::runtime_error(
           "usage: backlog_bench [--hookd PATH] [--json PATH] [--rows 1000000] "
-          "[--pending 100000] [--seconds 30] [--synchronous full|normal]");
+          "[--pending 100000] [--seconds 60] [--synchronous full|normal]");
     }
     flags[argv[i]](argv[i + 1]);
   }

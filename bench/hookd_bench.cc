@@ -44,7 +44,6 @@ constexpr int kApiThreads = 80;  // >= 64 load clients + admin connections
 constexpr int kWorkers = 8;
 constexpr int kDeliveryThreads = 8;
 constexpr int kLatencyProducers = 4;
-constexpr double kDrainLimitS = 20;  // bounds every wait for deliveries
 constexpr double kIngestGoal = 0.40, kDeliveryGoal = 0.50, kP99GoalMs = 25, kLatencyShare = 0.20;
 
 struct Options {
@@ -52,6 +51,7 @@ struct Options {
   double seconds = 3;          // each throughput phase
   int64_t backlog = 20'000;    // events stored, then drained, in the delivery phase
   double latency_seconds = 5;  // the open-loop producer
+  double drain_limit = 20;     // bounds every wait for deliveries
 };
 
 // hookd's flags besides --listen, --db and --api-token.
@@ -151,7 +151,7 @@ void Ingest(const Options& o, const fs::path& dir, Receiver& rx, std::vector<Row
     expected += 2 * (l.ok + l.warmup_ok);
     if (l.failed > 0) note += Fmt("; %lld not 202", static_cast<long long>(l.failed));
     auto drain = Clock::now();
-    bool drained = WaitForCount(rx, expected, kDrainLimitS);
+    bool drained = WaitForCount(rx, expected, o.drain_limit);
     note += Fmt("; the rest in %.1f s%s", SecondsSince(drain), drained ? "" : " (gave up)");
     rows.push_back({"ingest, " + std::to_string(concurrency[i]) + " clients", "events/s", l.rate(),
                     plain[i], ">=0.40x", l.rate() >= kIngestGoal * plain[i], note});
@@ -181,7 +181,7 @@ double Delivery(const Options& o, const fs::path& dir, Receiver& rx, std::vector
   CpuMeter cpu(hookd->pid());
   auto start = Clock::now();
   rx.Release();
-  bool all = WaitForCount(rx, before + n, kDrainLimitS);
+  bool all = WaitForCount(rx, before + n, o.drain_limit);
   double seconds = SecondsSince(start);
   int64_t delivered = rx.count() - before;
   double rate = static_cast<double>(delivered) / seconds;
@@ -238,7 +238,7 @@ void Latency(const Options& o, const fs::path& dir, Receiver& rx, double rate,
   for (auto& t : threads) t.join();
   size_t n = 0;
   for (auto& s : sent) n += s.size();
-  WaitForCount(rx, before + static_cast<int64_t>(n), kDrainLimitS);
+  WaitForCount(rx, before + static_cast<int64_t>(n), o.drain_limit);
   std::vector<double> ms;
   for (auto& s : sent) {
     for (auto& [id, t] : s) {
@@ -282,12 +282,13 @@ Options ParseArgs(int argc, char** argv) {
       {"--synchronous", [&](const std::string& v) { o.synchronous = v; }},
       {"--seconds", [&](const std::string& v) { o.seconds = std::stod(v); }},
       {"--backlog", [&](const std::string& v) { o.backlog = std::stoll(v); }},
-      {"--latency-seconds", [&](const std::string& v) { o.latency_seconds = std::stod(v); }}};
+      {"--latency-seconds", [&](const std::string& v) { o.latency_seconds = std::stod(v); }},
+      {"--drain-limit", [&](const std::string& v) { o.drain_limit = std::stod(v); }}};
   for (int i = 1; i < argc; i += 2) {
     if (!flags.contains(argv[i]) || i + 1 == argc) {
       throw std::runtime_error(
           "usage: hookd_bench [--hookd PATH] [--json PATH] [--seconds 3] [--backlog 20000] "
-          "[--latency-seconds 5] [--synchronous full|normal]");
+          "[--latency-seconds 5] [--drain-limit 20] [--synchronous full|normal]");
     }
     flags[argv[i]](argv[i + 1]);
   }
