@@ -49,6 +49,7 @@ struct Options {
   int64_t rows = 1'000'000;   // deliveries in the backlog table, pending included
   int64_t pending = 100'000;  // due deliveries drained in each run
   double seconds = 60;        // cap on each drain
+  int max_in_flight = kWorkers;  // the endpoint's concurrency cap
 };
 
 std::vector<std::string> HookdFlags(const Options& o) {
@@ -188,7 +189,7 @@ Drain Run(const Options& o, const fs::path& dir, Receiver& rx, int64_t history) 
   std::string endpoint_id;
   {
     Hookd hookd(o.hookd, dir, HookdFlags(o));
-    endpoint_id = Api(hookd.port()).CreateEndpoint(rx.url(), kWorkers)["id"].get<std::string>();
+    endpoint_id = Api(hookd.port()).CreateEndpoint(rx.url(), o.max_in_flight)["id"].get<std::string>();
   }
   Drain d;
   auto fill = Clock::now();
@@ -237,12 +238,13 @@ Options ParseArgs(int argc, char** argv) {
       {"--synchronous", [&](const std::string& v) { o.synchronous = v; }},
       {"--rows", [&](const std::string& v) { o.rows = std::stoll(v); }},
       {"--pending", [&](const std::string& v) { o.pending = std::stoll(v); }},
-      {"--seconds", [&](const std::string& v) { o.seconds = std::stod(v); }}};
+      {"--seconds", [&](const std::string& v) { o.seconds = std::stod(v); }},
+      {"--max-in-flight", [&](const std::string& v) { o.max_in_flight = std::stoi(v); }}};
   for (int i = 1; i < argc; i += 2) {
     if (!flags.contains(argv[i]) || i + 1 == argc) {
       throw std::runtime_error(
           "usage: backlog_bench [--hookd PATH] [--json PATH] [--rows 1000000] "
-          "[--pending 100000] [--seconds 60] [--synchronous full|normal]");
+          "[--pending 100000] [--seconds 60] [--max-in-flight 8] [--synchronous full|normal]");
     }
     flags[argv[i]](argv[i + 1]);
   }
