@@ -46,18 +46,24 @@ constexpr int64_t kHistoryMs = 24LL * 3600 * 1000;  // well inside the 30-day re
 
 struct Options {
   std::string hookd = HOOKD_PATH, json_path, synchronous = "full";
-  int64_t rows = 1'000'000;   // deliveries in the backlog table, pending included
-  int64_t pending = 100'000;  // due deliveries drained in each run
-  double seconds = 60;        // cap on each drain
+  int64_t rows = 1'000'000;      // deliveries in the backlog table, pending included
+  int64_t pending = 100'000;     // due deliveries drained in each run
+  double seconds = 60;           // cap on each drain
   int max_in_flight = kWorkers;  // the endpoint's concurrency cap
 };
 
 std::vector<std::string> HookdFlags(const Options& o) {
   // Loopback receiver: the SSRF guard must allow it. The breaker never matters
   // to a receiver that always answers 200, but must not cut a drain short either.
-  return {"--workers",   std::to_string(kWorkers), "--synchronous", o.synchronous,
-          "--log-level", "warn",
-          "--allow-private-networks", "--breaker-threshold", "0"};
+  return {"--workers",
+          std::to_string(kWorkers),
+          "--synchronous",
+          o.synchronous,
+          "--log-level",
+          "warn",
+          "--allow-private-networks",
+          "--breaker-threshold",
+          "0"};
 }
 
 // The few sqlite3 calls the fill needs, each checked.
@@ -137,8 +143,9 @@ void Fill(const fs::path& db_path, const std::string& endpoint_id, int64_t histo
   for (int64_t i = 0; i < total; ++i) {
     bool done = i < history;
     // History spread over the last day; pending rows created in the last second.
-    int64_t created = done ? now - kHistoryMs + i * (kHistoryMs - 60'000) / std::max<int64_t>(history, 1)
-                           : now - 1000 + (i - history) * 1000 / std::max<int64_t>(pending, 1);
+    int64_t created =
+        done ? now - kHistoryMs + i * (kHistoryMs - 60'000) / std::max<int64_t>(history, 1)
+             : now - 1000 + (i - history) * 1000 / std::max<int64_t>(pending, 1);
     clock.Set(hookline::TimePoint(std::chrono::milliseconds(created)));
     std::string event_id = ids.Next("evt_"), delivery_id = ids.Next("dlv_");
     // The envelope hookd stores and sends: {"type","timestamp","data"} (api_events.cc).
@@ -189,7 +196,8 @@ Drain Run(const Options& o, const fs::path& dir, Receiver& rx, int64_t history) 
   std::string endpoint_id;
   {
     Hookd hookd(o.hookd, dir, HookdFlags(o));
-    endpoint_id = Api(hookd.port()).CreateEndpoint(rx.url(), o.max_in_flight)["id"].get<std::string>();
+    endpoint_id =
+        Api(hookd.port()).CreateEndpoint(rx.url(), o.max_in_flight)["id"].get<std::string>();
   }
   Drain d;
   auto fill = Clock::now();

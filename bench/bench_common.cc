@@ -179,8 +179,8 @@ Hookd::Hookd(const std::string& binary, const fs::path& dir,
              const std::vector<std::string>& flags) {
   fs::create_directories(dir);
   std::vector<std::string> args = {
-      binary, "--listen", "127.0.0.1:0", "--db", (dir / "hookd.db").string(), "--api-token",
-      kToken};
+      binary,        "--listen", "127.0.0.1:0", "--db", (dir / "hookd.db").string(),
+      "--api-token", kToken};
   args.insert(args.end(), flags.begin(), flags.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

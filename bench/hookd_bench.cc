@@ -17,8 +17,8 @@
 #include <cstdio>
 #include <functional>
 #include <latch>
-#include <memory>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -208,7 +208,8 @@ void Latency(const Options& o, const fs::path& dir, Receiver& rx, double rate,
              std::vector<Row>& rows, Json& out) {
   std::printf("latency: open loop at %.0f events/s for %.0f s ...\n", rate, o.latency_seconds);
   auto hookd = StartHookd(o, dir / "latency");
-  rx.StartRecording(Api(hookd->port()).CreateEndpoint(rx.url(), kWorkers)["secret"].get<std::string>());
+  rx.StartRecording(
+      Api(hookd->port()).CreateEndpoint(rx.url(), kWorkers)["secret"].get<std::string>());
   int64_t before = rx.count();
   std::vector<std::vector<std::pair<std::string, int64_t>>> sent(kLatencyProducers);
   std::atomic<int64_t> failed{0};

@@ -165,9 +165,8 @@ int main(int argc, char** argv) {
   if (!json_path.empty()) {
     using Json = nlohmann::json;
     auto row = [&](const char* name, double value, Json goal, Json pass, const char* note) {
-      return Json{{"name", name},   {"unit", "ops/s"},   {"value", value},
-                  {"baseline", once}, {"ratio", value / once}, {"goal", goal},
-                  {"pass", pass},   {"note", note}};
+      return Json{{"name", name},          {"unit", "ops/s"}, {"value", value}, {"baseline", once},
+                  {"ratio", value / once}, {"goal", goal},    {"pass", pass},   {"note", note}};
     };
     Json out = {
         {"benchmark", "receiver_bench"},
