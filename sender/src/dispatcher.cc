@@ -244,6 +244,11 @@ void Dispatcher::WorkerLoop(size_t index) {
     // attempt ended.
     bool wake = queue_.size() + static_cast<size_t>(busy_workers_) == refill_at_ ||
                 busy_workers_ == 0 || was_at_allowance;
+    // The scheduler's idle wait ends on notified_, not on the notification
+    // alone: without it the wake is lost and the next claim waits for the
+    // kLimitRecheck safety net (measured: 128 deliveries/s to one endpoint,
+    // 32 claims per 250 ms, instead of thousands).
+    if (wake) notified_ = true;
     lock.unlock();
     if (give_back) {
       PushReleases({db::Release{c->delivery_id, clock_.NowUnixMillis()}});

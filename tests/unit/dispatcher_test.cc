@@ -195,6 +195,36 @@ TEST_CASE("shutdown cancels a hung attempt after the grace and gives its claim b
   CHECK(del.attempts == 0);  // an interrupted attempt is not counted against the schedule
 }
 
+TEST_CASE("an ending attempt wakes the scheduler to claim the endpoint's next deliveries",
+          "[sender][dispatcher]") {
+  // One endpoint capped at 1 attempt at a time: each claim may take only a few
+  // of its deliveries, so draining the backlog takes one claim per few
+  // attempts. Those claims must follow the attempts that free the slots, not
+  // the scheduler's kLimitRecheck safety net (250 ms each: 300 deliveries
+  // would take about 19 s).
+  Fixture f;
+  f.options.gates.default_max_in_flight = 1;
+  f.AddEndpoint(kSecret);
+  constexpr int kBacklog = 300;
+  std::vector<std::string> events;
+  for (int i = 0; i < kBacklog; ++i) events.push_back(f.Ingest());
+  Dispatcher d(*f.outbox, f.http, SystemClock::Get(), SystemRandom::Get(), f.options);
+  auto started = std::chrono::steady_clock::now();
+  REQUIRE(d.Start().ok());
+  d.Notify();
+  auto drained = [&] {
+    auto counts = f.outbox->CountDeliveries();
+    return counts.ok() && counts->succeeded == kBacklog;
+  };
+  CHECK(Eventually(drained, 20s));
+  auto took = std::chrono::steady_clock::now() - started;
+  d.Stop(1s);
+  CHECK(f.http.calls().size() == kBacklog);
+  INFO("drained in " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                     << " ms");
+  CHECK(took < 8s);
+}
+
 TEST_CASE("start-up releases what a dead process left inflight", "[sender][dispatcher]") {
   Fixture f;
   f.AddEndpoint(kSecret);
