@@ -5,6 +5,7 @@
 #include "hookline/db/sqlite_outbox.h"
 #include "hookline/ids.h"
 #include "support/outbox_fixture.h"
+#include "support/sqlite_peek.h"
 #include "support/temp_dir.h"
 
 using namespace hookline;
@@ -226,4 +227,28 @@ TEST_CASE("retention purges old succeeded history and keeps failed deliveries lo
   CHECK(outbox->GetEvent(failed_event).status().code() == StatusCode::kNotFound);
   // Batches are bounded.
   CHECK(*outbox->PurgeHistory(kNow + 100, kNow + 100, 1) <= 2);
+}
+
+TEST_CASE("the claim walks the due index without reading the table", "[db][claim]") {
+  TempDir dir;
+  { auto outbox = OpenOrDie(dir.File("hookline.db")); }  // creates and migrates the schema
+  auto db = hookline::testing::OpenDb(dir.File("hookline.db"));
+  REQUIRE(db);
+  // The claim's walk, as SqliteOutbox::ClaimDue prepares it (sqlite_outbox_dispatch.cc).
+  const char* sql =
+      "EXPLAIN QUERY PLAN SELECT id, endpoint_id FROM deliveries INDEXED BY deliveries_due "
+      "WHERE status = 0 AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2";
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db.get(), sql, -1, &st, nullptr) == SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+    plan += "\n";
+  }
+  sqlite3_finalize(st);
+  INFO(plan);
+  // A covering walk reads index pages only; otherwise each due row costs a
+  // table lookup (measured 2x slower drains over a 1M-row table).
+  CHECK(plan.find("USING COVERING INDEX deliveries_due") != std::string::npos);
+  CHECK(plan.find("TEMP B-TREE") == std::string::npos);  // no sort: index order
 }
