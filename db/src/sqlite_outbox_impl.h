@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,14 @@ struct Route {
   std::string endpoint_id;
   std::vector<std::string> filters;
   int64_t circuit_open_until = 0;  // new deliveries wait for the breaker, not claim and wait
+};
+
+// A position in the due index, in its order.
+struct DueKey {
+  int64_t at = 0;  // next_attempt_at
+  std::string endpoint;
+  std::string id;
+  auto operator<=>(const DueKey&) const = default;
 };
 
 class SqliteOutbox final : public Outbox {
@@ -117,7 +126,8 @@ class SqliteOutbox final : public Outbox {
   // Writer-thread state (touched only inside jobs, which run one at a time).
   std::vector<Route> routes_;
   bool routes_stale_ = true;
-  std::string event_purge_cursor_;  // PurgeHistory's walk over events, by id
+  std::string event_purge_cursor_;      // PurgeHistory's walk over events, by id
+  std::optional<DueKey> claim_cursor_;  // where ClaimDue's last walk stopped
 };
 
 // Largest page a list returns, whatever the caller asks for.

@@ -164,11 +164,14 @@ struct ClaimedDelivery {
 
 // Which due deliveries a claim may take: at most `per_endpoint[id]` (or
 // `default_per_endpoint`) for each endpoint, so one endpoint at its limit cannot
-// fill the claim. The claim stops after looking at `max_scan` due deliveries.
+// fill the claim. The oldest due work comes first; a claim skips at most
+// `max_skip` due deliveries of endpoints at their allowance from the oldest,
+// and as many again from where the previous claim stopped skipping, so its
+// cost is bounded and work behind a large backlog is reached claim by claim.
 struct ClaimLimits {
   int default_per_endpoint = 1 << 30;
   std::vector<std::pair<std::string, int>> per_endpoint;
-  int max_scan = 5000;
+  int max_skip = 256;
 };
 
 // Gives a claim back without counting an attempt: pending again, due at `due_at`.
