@@ -24,6 +24,10 @@ constexpr milliseconds kMaxIdleWait{5000};
 // limits and no ending attempt told it; also bounds how late a claim queued
 // past half its lease is given back.
 constexpr milliseconds kLimitRecheck{250};
+// While everything due is held back by endpoint limits, how often a new event
+// (Notify) may start a claim: each would walk the held-back rows to find
+// little or nothing (profiled: a claim per ingested event).
+constexpr milliseconds kBlockedClaimSpacing{5};
 
 }  // namespace
 
@@ -102,6 +106,7 @@ void Dispatcher::SchedulerLoop() {
       continue;
     }
     notified_ = false;
+    refilled_ = false;
     int want = static_cast<int>(
         std::min<size_t>(max_outstanding - outstanding, static_cast<size_t>(options_.claim_batch)));
     db::ClaimLimits limits = gates_.ClaimAllowances(now);
@@ -127,18 +132,25 @@ void Dispatcher::SchedulerLoop() {
       if (!claimed->empty()) worker_cv_.notify_all();
       if (static_cast<int>(claimed->size()) == want) continue;  // there may be more due now
     }
-    if (stopping_ || notified_) continue;
+    if (stopping_ || refilled_) continue;
+    const bool blocked = !failed && next_due && *next_due <= clock_.NowUnixMillis();
+    if (blocked) {
+      // A freed slot (refilled_) claims at once; new events wait for the spacing.
+      scheduler_cv_.wait_for(lock, kBlockedClaimSpacing, [&] { return stopping_ || refilled_; });
+      if (stopping_ || refilled_ || notified_) continue;
+      scheduler_cv_.wait_for(lock, kLimitRecheck - kBlockedClaimSpacing,
+                             [&] { return stopping_ || notified_ || refilled_; });
+      continue;
+    }
+    if (notified_) continue;
     milliseconds wait = kMaxIdleWait;
     if (failed) {
       wait = kErrorBackoff;
     } else if (next_due) {
-      // Due already but not claimed: held back by endpoint limits, which an
-      // ending attempt lifts (it notifies); the recheck is a safety net.
       milliseconds until_due(*next_due - clock_.NowUnixMillis());
-      wait = until_due <= milliseconds(0) ? kLimitRecheck
-                                          : std::clamp(until_due, milliseconds(1), kMaxIdleWait);
+      wait = std::clamp(until_due, milliseconds(1), kMaxIdleWait);
     }
-    scheduler_cv_.wait_for(lock, wait, [&] { return stopping_ || notified_; });
+    scheduler_cv_.wait_for(lock, wait, [&] { return stopping_ || notified_ || refilled_; });
   }
   running_ = false;
 }
@@ -244,11 +256,11 @@ void Dispatcher::WorkerLoop(size_t index) {
     // attempt ended.
     bool wake = queue_.size() + static_cast<size_t>(busy_workers_) == refill_at_ ||
                 busy_workers_ == 0 || was_at_allowance;
-    // The scheduler's idle wait ends on notified_, not on the notification
+    // The scheduler's idle wait ends on refilled_ (or notified_), not on the notification
     // alone: without it the wake is lost and the next claim waits for the
     // kLimitRecheck safety net (measured: 128 deliveries/s to one endpoint,
     // 32 claims per 250 ms, instead of thousands).
-    if (wake) notified_ = true;
+    if (wake) refilled_ = true;
     lock.unlock();
     if (give_back) {
       PushReleases({db::Release{c->delivery_id, clock_.NowUnixMillis()}});

@@ -132,7 +132,8 @@ class Dispatcher {
   std::deque<QueuedClaim> queue_;         // guarded by mu_
   EndpointGates gates_;                   // guarded by mu_
   int busy_workers_ = 0;                  // guarded by mu_
-  bool notified_ = false;                 // guarded by mu_
+  bool notified_ = false;                 // guarded by mu_: Notify() since the last claim
+  bool refilled_ = false;                 // guarded by mu_: an attempt freed claimable room
   bool stopping_ = false;                 // guarded by mu_
   bool abandon_ = false;                  // guarded by mu_: grace over, give claims back
   int64_t queued_since_ = 0;              // guarded by mu_: when queue_ last became non-empty
