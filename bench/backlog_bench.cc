@@ -265,25 +265,11 @@ Options ParseArgs(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  signal(SIGPIPE, SIG_IGN);
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  sigset_t stop;  // Ctrl-C, SIGTERM: remove the temp dir; hookd gets its parent-death SIGTERM
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  SetUpProcess();
   fs::path dir;
   try {
     Options o = ParseArgs(argc, argv);
-    std::string templ = (fs::temp_directory_path() / "backlog_bench.XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir = templ;
-    std::thread([stop, dir] {
-      int sig = 0;
-      sigwait(&stop, &sig);
-      fs::remove_all(dir);
-      _exit(130);
-    }).detach();
+    dir = TempDirRemovedOnStop("backlog_bench");
     std::printf("backlog_bench: %s (build %s), %lld rows with %lld pending, temp dir %s\n",
                 o.hookd.c_str(), HOOKLINE_BUILD_TYPE, static_cast<long long>(o.rows),
                 static_cast<long long>(o.pending), dir.c_str());

@@ -291,4 +291,31 @@ void WriteJson(const std::string& path, const Json& out) {
   std::printf("wrote %s\n", path.c_str());
 }
 
+void SetUpProcess() {
+  signal(SIGPIPE, SIG_IGN);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+}
+
+fs::path TempDirRemovedOnStop(const std::string& prefix) {
+  std::string templ = (fs::temp_directory_path() / (prefix + ".XXXXXX")).string();
+  if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  fs::path dir = templ;
+  std::thread([dir] {
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    fs::remove_all(dir);
+    _exit(130);
+  }).detach();
+  return dir;
+}
+
 }  // namespace bench

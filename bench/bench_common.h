@@ -54,6 +54,13 @@ double CpuSeconds(pid_t pid);
 // A process's peak resident set (VmHWM) in MiB; 0 if it cannot be read.
 double PeakRssMiB(pid_t pid);
 
+// Call first in main, before any thread starts: line-buffered stdout, SIGPIPE
+// ignored, SIGINT and SIGTERM blocked (TempDirRemovedOnStop's thread takes them).
+void SetUpProcess();
+// A fresh "<prefix>.XXXXXX" in the temp dir. Ctrl-C or SIGTERM removes it and
+// exits 130 (the hookd children get their parent-death SIGTERM).
+fs::path TempDirRemovedOnStop(const std::string& prefix);
+
 // Cores used by `pid` and by this process since construction.
 struct CpuMeter {
   explicit CpuMeter(pid_t p);

@@ -299,25 +299,11 @@ Options ParseArgs(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  signal(SIGPIPE, SIG_IGN);
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  sigset_t stop;  // Ctrl-C, SIGTERM: remove the temp dir; hookd gets its parent-death SIGTERM
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  SetUpProcess();
   fs::path dir;
   try {
     Options o = ParseArgs(argc, argv);
-    std::string templ = (fs::temp_directory_path() / "hookd_bench.XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir = templ;
-    std::thread([stop, dir] {
-      int sig = 0;
-      sigwait(&stop, &sig);
-      fs::remove_all(dir);
-      _exit(130);
-    }).detach();
+    dir = TempDirRemovedOnStop("hookd_bench");
     std::printf("hookd_bench: %s (build %s), phases of %.1f s, temp dir %s\n", o.hookd.c_str(),
                 HOOKLINE_BUILD_TYPE, o.seconds, dir.c_str());
     Json out = {{"benchmark", "hookd_bench"},

@@ -9,6 +9,7 @@
 
 using namespace hookline;
 using namespace hookline::db;
+using hookline::testing::DeliveriesOf;
 using hookline::testing::TempDir;
 
 namespace {
@@ -79,15 +80,6 @@ Outcome FailedOutcome(const ClaimedDelivery& c, std::vector<Notice> notices,
   return o;
 }
 
-std::vector<Delivery> DeliveriesTo(Outbox& outbox, const std::string& endpoint) {
-  DeliveryFilter f;
-  f.endpoint_id = endpoint;
-  f.limit = 1000;
-  auto page = outbox.ListDeliveries(f);
-  REQUIRE(page.ok());
-  return page->items;
-}
-
 }  // namespace
 
 TEST_CASE("the operations endpoint is created once and kept across start-ups", "[db][ops]") {
@@ -125,8 +117,8 @@ TEST_CASE("events applications post never route to the operations endpoint", "[d
   CHECK(Ingest(*outbox).deliveries == 0);
   std::string user = AddEndpoint(*outbox);
   CHECK(Ingest(*outbox).deliveries == 1);
-  CHECK(DeliveriesTo(*outbox, ops.id).empty());
-  CHECK(DeliveriesTo(*outbox, user).size() == 1);
+  CHECK(DeliveriesOf(*outbox, ops.id).empty());
+  CHECK(DeliveriesOf(*outbox, user).size() == 1);
 }
 
 TEST_CASE("notices are stored with the outcome, as deliveries to the operations endpoint",
@@ -149,7 +141,7 @@ TEST_CASE("notices are stored with the outcome, as deliveries to the operations 
   Notice disabled2 = MakeNotice("endpoint.disabled", true);
   REQUIRE(outbox->RecordOutcomes({FailedOutcome(second, {failed2, disabled2}, "410 Gone")}).ok());
 
-  auto to_ops = DeliveriesTo(*outbox, ops.id);
+  auto to_ops = DeliveriesOf(*outbox, ops.id);
   REQUIRE(to_ops.size() == 3);
   for (const auto& d : to_ops) CHECK(d.status == DeliveryStatus::kPending);
   auto stored = outbox->GetEvent(failed.event.id);
@@ -189,14 +181,14 @@ TEST_CASE("notices wait while the operations endpoint is disabled, and go when i
   CHECK((*off)->disabled_reason == kOperationsNotConfigured);
   ClaimedDelivery second = ClaimOne(*outbox);
   REQUIRE(outbox->RecordOutcomes({FailedOutcome(second, {MakeNotice("delivery.failed")})}).ok());
-  auto to_ops = DeliveriesTo(*outbox, ops.id);
+  auto to_ops = DeliveriesOf(*outbox, ops.id);
   REQUIRE(to_ops.size() == 2);
   for (const auto& d : to_ops) CHECK(d.status == DeliveryStatus::kPaused);
 
   // Configured again: enabled, both due.
   Endpoint on = ConfigureOrDie(*outbox, Spec("http://127.0.0.1:9/ops", kSecretB, false, kNow + 20));
   CHECK_FALSE(on.disabled);
-  for (const auto& d : DeliveriesTo(*outbox, ops.id)) CHECK(d.status == DeliveryStatus::kPending);
+  for (const auto& d : DeliveriesOf(*outbox, ops.id)) CHECK(d.status == DeliveryStatus::kPending);
 
   // An operator's disable is the operator's: a restart does not undo it.
   EndpointPatch patch;

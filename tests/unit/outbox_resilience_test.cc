@@ -10,6 +10,7 @@
 
 using namespace hookline;
 using namespace hookline::db;
+using hookline::testing::DeliveriesOf;
 using hookline::testing::TempDir;
 
 namespace {
@@ -48,15 +49,6 @@ Outcome Finished(const ClaimedDelivery& c, int64_t at, DeliveryStatus next, int 
   o.next_status = next;
   o.next_attempt_at = at + 100;
   return o;
-}
-
-std::vector<Delivery> DeliveriesOf(Outbox& outbox, const std::string& endpoint) {
-  DeliveryFilter f;
-  f.endpoint_id = endpoint;
-  f.limit = 1000;
-  auto page = outbox.ListDeliveries(f);
-  REQUIRE(page.ok());
-  return page->items;
 }
 
 }  // namespace
