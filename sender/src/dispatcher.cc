@@ -55,7 +55,7 @@ Status Dispatcher::Start() {
   running_ = true;
   {
     std::lock_guard lock(mu_);
-    last_attempt_started_at_ = clock_.NowUnixMillis();
+    last_attempt_started_at_ = last_claim_at_ = clock_.NowUnixMillis();
   }
   for (int i = 0; i < options_.workers; ++i) sessions_.push_back(http_.NewSession());
   recorder_ = std::thread([this] { RecorderLoop(); });
@@ -130,10 +130,16 @@ void Dispatcher::SchedulerLoop() {
         queue_.push_back(QueuedClaim{std::move(c), now});
       }
       if (!claimed->empty()) worker_cv_.notify_all();
-      if (static_cast<int>(claimed->size()) == want) continue;  // there may be more due now
+      if (static_cast<int>(claimed->size()) == want) {
+        held_by_limits_ = false;
+        last_claim_at_ = clock_.NowUnixMillis();
+        continue;  // there may be more due now
+      }
     }
-    if (stopping_ || refilled_) continue;
     const bool blocked = !failed && next_due && *next_due <= clock_.NowUnixMillis();
+    held_by_limits_ = blocked;
+    last_claim_at_ = clock_.NowUnixMillis();
+    if (stopping_ || refilled_) continue;
     if (blocked) {
       // A freed slot (refilled_) claims at once; new events wait for the spacing.
       scheduler_cv_.wait_for(lock, kBlockedClaimSpacing, [&] { return stopping_ || refilled_; });
@@ -395,6 +401,11 @@ Dispatcher::Progress Dispatcher::progress() {
   Progress p;
   p.last_attempt_started_at = last_attempt_started_at_;
   if (!queue_.empty()) p.queued_since = queued_since_;
+  // Claims queued but none admissible now wait for their endpoints' limits;
+  // so does due work the last claim left because of them.
+  p.held_by_limits =
+      (held_by_limits_ || !queue_.empty()) && ReadyLocked(clock_.NowUnixMillis()) == 0;
+  p.last_claim_at = last_claim_at_;
   return p;
 }
 

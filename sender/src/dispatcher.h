@@ -85,6 +85,11 @@ class Dispatcher {
   struct Progress {
     int64_t last_attempt_started_at = 0;
     std::optional<int64_t> queued_since;
+    // No queued claim may go now, and what waits (queued claims, or due work
+    // the last claim left) waits for endpoint limits (a rate limit, a cap):
+    // by design, not because workers or the scheduler are stuck.
+    bool held_by_limits = false;
+    int64_t last_claim_at = 0;  // when the scheduler last claimed (Start() counts)
   };
   Progress progress();
   // Endpoints whose breaker is open or half-open (for /metrics). Thread-safe.
@@ -133,6 +138,8 @@ class Dispatcher {
   EndpointGates gates_;                   // guarded by mu_
   int busy_workers_ = 0;                  // guarded by mu_
   bool notified_ = false;                 // guarded by mu_: Notify() since the last claim
+  bool held_by_limits_ = false;           // guarded by mu_: the last claim's verdict
+  int64_t last_claim_at_ = 0;             // guarded by mu_
   bool refilled_ = false;                 // guarded by mu_: an attempt freed claimable room
   bool stopping_ = false;                 // guarded by mu_
   bool abandon_ = false;                  // guarded by mu_: grace over, give claims back

@@ -27,6 +27,13 @@ Status JudgeStall(const StallInputs& in, std::chrono::milliseconds stall_after) 
   if (!due_since) return Status::Ok();
   int64_t due_for = in.now - *due_since;
   int64_t idle_for = in.now - in.last_attempt_started_at;
+  // Waiting by design: the limits an operator set hold it back, and the
+  // scheduler that takes due work from the store once they allow is alive
+  // (while work is due there, it rechecks at least every 250 ms).
+  if (in.held_by_limits) {
+    bool due_in_store = in.next_due_at && *in.next_due_at <= in.now;
+    if (!due_in_store || in.now - in.last_claim_at < after) return Status::Ok();
+  }
   if (due_for >= after && idle_for >= after) {
     return Status::Unavailable("stalled: deliveries have been due for " + Seconds(due_for) +
                                " but no attempt has started for " + Seconds(idle_for) +
@@ -59,6 +66,8 @@ Status StallDetector::Check() {
   Dispatcher::Progress p = dispatcher_.progress();
   in.last_attempt_started_at = p.last_attempt_started_at;
   in.queued_since = p.queued_since;
+  in.held_by_limits = p.held_by_limits;
+  in.last_claim_at = p.last_claim_at;
   in.write_wait = outbox_.Stats().write_wait;
   Status verdict = Status::Ok();
   if (in.write_wait < stall_after_) {

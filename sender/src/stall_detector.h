@@ -26,6 +26,10 @@ struct StallInputs {
   int64_t last_attempt_started_at = 0;
   // How long the oldest uncommitted write has waited (OutboxStats::write_wait).
   std::chrono::milliseconds write_wait{0};
+  // Dispatcher::Progress: what is due waits for endpoint limits, as the
+  // scheduler found at its last claim.
+  bool held_by_limits = false;
+  int64_t last_claim_at = 0;
 };
 
 // Unavailable, with a reason for people, when
@@ -33,8 +37,10 @@ struct StallInputs {
 //  - work has been due for `stall_after` (in the store or in the dispatcher's
 //    queue) and no attempt has started for `stall_after` either.
 // OK otherwise: in particular an idle hookd (nothing due) is never stalled,
-// however long ago its last attempt was, and nor is one that keeps starting
-// attempts while a backlog drains.
+// however long ago its last attempt was, nor is one that keeps starting
+// attempts while a backlog drains, nor one whose due work waits for endpoint
+// limits (an endpoint rate-limited to an attempt a minute) while its scheduler
+// keeps claiming (it rechecks at least every 250 ms).
 Status JudgeStall(const StallInputs& in, std::chrono::milliseconds stall_after);
 
 // Checks every min(stall_after / 2, 5 s) and logs a warning when hookd becomes

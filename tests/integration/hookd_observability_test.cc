@@ -292,6 +292,33 @@ TEST_CASE("readyz reports a stall while every worker is stuck, and recovers",
   CHECK(Eventually([&] { return hookd.Log().find("ready again") != std::string::npos; }));
 }
 
+TEST_CASE("readyz stays ready while due work waits for an endpoint's rate limit",
+          "[integration][stall]") {
+  TempDir dir;
+  TestReceiver receiver;
+  Hookd hookd(dir, {"--stall-after", "500ms"});
+  INFO(hookd.Log());
+  // One attempt every 4 s: the later events are due, and wait, far longer than
+  // --stall-after with no attempt started. That is the operator's limit, not a stall.
+  std::string ep = hookd.CreateEndpoint(receiver.url(),
+                                        Json{{"rate_limit_per_s", 0.25}, {"rate_limit_burst", 1}});
+  REQUIRE_FALSE(ep.empty());
+  for (int i = 0; i < 3; ++i) REQUIRE_FALSE(hookd.PostEvent("a.b").empty());
+  REQUIRE(Eventually([&] { return receiver.count() == 1; }));
+  auto until = std::chrono::steady_clock::now() + 2500ms;
+  int answers = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    ApiReply r = hookd.Call("GET", "/readyz", "", {}, false);
+    INFO(r.body.dump());
+    REQUIRE(r.status == 200);
+    ++answers;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(answers >= 10);
+  CHECK(receiver.count() == 1);  // the limit held: it was waiting, not delivering
+  CHECK(hookd.Log().find("not ready") == std::string::npos);
+}
+
 TEST_CASE("readyz reports a database that stopped committing", "[integration][stall]") {
   TempDir dir;
   Hookd hookd(dir, {"--stall-after", "1s", "--db-busy-timeout", "15s"});

@@ -137,6 +137,24 @@ TEST_CASE("stall verdicts", "[observability][stall]") {
     in.queued_since = in.now - 100;  // the queue only just filled
     CHECK(JudgeStall(in, after).ok());
   }
+  SECTION("due work held back by endpoint limits, with a live scheduler, is not stalled") {
+    in.next_due_at = in.now - 600'000;  // a rate limit of an attempt every few minutes
+    in.held_by_limits = true;
+    in.last_claim_at = in.now - 250;
+    CHECK(JudgeStall(in, after).ok());
+    // The scheduler stopped claiming: the limits no longer explain the wait.
+    in.last_claim_at = in.now - 10000;
+    CHECK_FALSE(JudgeStall(in, after).ok());
+    // Unless nothing is due in the store: only queued claims wait for their limits.
+    in.next_due_at.reset();
+    in.queued_since = in.now - 600'000;
+    CHECK(JudgeStall(in, after).ok());
+    in.next_due_at = in.now - 600'000;
+    // A stuck database is a stall whatever the limits.
+    in.last_claim_at = in.now - 250;
+    in.write_wait = 10000ms;
+    CHECK_FALSE(JudgeStall(in, after).ok());
+  }
   SECTION("a write waiting past the limit: the database is stuck") {
     in.write_wait = 10000ms;
     Status s = JudgeStall(in, after);
