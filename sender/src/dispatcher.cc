@@ -122,6 +122,9 @@ void Dispatcher::SchedulerLoop() {
       if (next.ok()) next_due = *next;
     }
     lock.lock();
+    last_claim_at_ = clock_.NowUnixMillis();
+    // Due already but not claimed: held back by endpoint limits.
+    held_by_limits_ = !failed && next_due && *next_due <= last_claim_at_;
     if (!failed) {
       if (queue_.empty() && !claimed->empty()) queued_since_ = clock_.NowUnixMillis();
       for (auto& c : *claimed) {
@@ -130,17 +133,10 @@ void Dispatcher::SchedulerLoop() {
         queue_.push_back(QueuedClaim{std::move(c), now});
       }
       if (!claimed->empty()) worker_cv_.notify_all();
-      if (static_cast<int>(claimed->size()) == want) {
-        held_by_limits_ = false;
-        last_claim_at_ = clock_.NowUnixMillis();
-        continue;  // there may be more due now
-      }
+      if (static_cast<int>(claimed->size()) == want) continue;  // there may be more due now
     }
-    const bool blocked = !failed && next_due && *next_due <= clock_.NowUnixMillis();
-    held_by_limits_ = blocked;
-    last_claim_at_ = clock_.NowUnixMillis();
     if (stopping_ || refilled_) continue;
-    if (blocked) {
+    if (held_by_limits_) {
       // A freed slot (refilled_) claims at once; new events wait for the spacing.
       scheduler_cv_.wait_for(lock, kBlockedClaimSpacing, [&] { return stopping_ || refilled_; });
       if (stopping_ || refilled_ || notified_) continue;
@@ -293,10 +289,18 @@ bool Dispatcher::JudgeLocked(const db::ClaimedDelivery& c, AttemptOutcome& a) {
   if (!f.disable_reason.empty() && a.outcome.disable_endpoint_reason.empty()) {
     a.outcome.disable_endpoint_reason = f.disable_reason;
     spdlog::warn("disabling endpoint={}: {}", c.endpoint_id, f.disable_reason);
-    if (Notifies(c)) a.outcome.notices.push_back(EndpointDisabledNotice(c, f.disable_reason, now));
   }
-  if (f.recovered_from && Notifies(c)) {
-    a.outcome.notices.push_back(EndpointRecoveredNotice(c, *f.recovered_from, now));
+  if (Notifies(c)) {
+    db::Outcome& o = a.outcome;
+    if (o.next_status == db::DeliveryStatus::kFailed) {
+      // A final failure's attempt error is why it is final (see Attempt).
+      o.notices.push_back(DeliveryFailedNotice(c, c.attempts_made + 1, o.attempt.status_code,
+                                               o.attempt.error, now));
+    }
+    if (!o.disable_endpoint_reason.empty()) {
+      o.notices.push_back(EndpointDisabledNotice(c, o.disable_endpoint_reason, now));
+    }
+    if (f.recovered_from) o.notices.push_back(EndpointRecoveredNotice(c, *f.recovered_from, now));
   }
   return f.was_at_allowance;
 }
@@ -369,15 +373,6 @@ Dispatcher::AttemptOutcome Dispatcher::Attempt(HttpSession& session, const db::C
   }
   if (!d.disable_endpoint_reason.empty()) {
     spdlog::warn("disabling endpoint={}: {}", c.endpoint_id, d.disable_endpoint_reason);
-  }
-  if (Notifies(c)) {
-    if (d.next == db::DeliveryStatus::kFailed) {
-      o.notices.push_back(
-          DeliveryFailedNotice(c, attempts_made, o.attempt.status_code, d.reason, finished));
-    }
-    if (!d.disable_endpoint_reason.empty()) {
-      o.notices.push_back(EndpointDisabledNotice(c, d.disable_endpoint_reason, finished));
-    }
   }
   return a;
 }

@@ -111,7 +111,8 @@ class Dispatcher {
   void WorkerLoop(size_t index);
   void RecorderLoop();
   AttemptOutcome Attempt(HttpSession& session, const db::ClaimedDelivery& c);
-  // Under mu_: the endpoint's gate judges the attempt; fills the outcome's health.
+  // Under mu_: the endpoint's gate judges the attempt; fills the outcome's health
+  // and its operational notices (ops_notices.h). True: worth a claim again.
   bool JudgeLocked(const db::ClaimedDelivery& c, AttemptOutcome& a);
   // Under mu_: claims queued past half their lease go back (due now) before it runs out.
   void ReleaseStaleLocked(int64_t now, std::vector<db::Release>& out);
