@@ -240,7 +240,7 @@ std::string Note(const Drain& d) {
 
 Options ParseArgs(int argc, char** argv) {
   Options o;
-  std::map<std::string, std::function<void(const std::string&)>> flags = {
+  FlagSetters flags = {
       {"--hookd", [&](const std::string& v) { o.hookd = v; }},
       {"--json", [&](const std::string& v) { o.json_path = v; }},
       {"--synchronous", [&](const std::string& v) { o.synchronous = v; }},
@@ -248,14 +248,9 @@ Options ParseArgs(int argc, char** argv) {
       {"--pending", [&](const std::string& v) { o.pending = std::stoll(v); }},
       {"--seconds", [&](const std::string& v) { o.seconds = std::stod(v); }},
       {"--max-in-flight", [&](const std::string& v) { o.max_in_flight = std::stoi(v); }}};
-  for (int i = 1; i < argc; i += 2) {
-    if (!flags.contains(argv[i]) || i + 1 == argc) {
-      throw std::runtime_error(
-          "usage: backlog_bench [--hookd PATH] [--json PATH] [--rows 1000000] "
-          "[--pending 100000] [--seconds 60] [--max-in-flight 8] [--synchronous full|normal]");
-    }
-    flags[argv[i]](argv[i + 1]);
-  }
+  ParseFlags(argc, argv, flags,
+             "usage: backlog_bench [--hookd PATH] [--json PATH] [--rows 1000000] "
+             "[--pending 100000] [--seconds 60] [--max-in-flight 8] [--synchronous full|normal]");
   if (o.pending < 20 || o.rows < o.pending) {
     throw std::runtime_error("backlog_bench: need --rows >= --pending >= 20");
   }

@@ -291,6 +291,14 @@ void WriteJson(const std::string& path, const Json& out) {
   std::printf("wrote %s\n", path.c_str());
 }
 
+void ParseFlags(int argc, char** argv, const FlagSetters& flags, const std::string& usage) {
+  for (int i = 1; i < argc; i += 2) {
+    auto f = flags.find(argv[i]);
+    if (f == flags.end() || i + 1 == argc) throw std::runtime_error(usage);
+    f->second(argv[i + 1]);
+  }
+}
+
 void SetUpProcess() {
   signal(SIGPIPE, SIG_IGN);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);

@@ -12,6 +12,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -53,6 +55,11 @@ double CpuSeconds(pid_t pid);
 
 // A process's peak resident set (VmHWM) in MiB; 0 if it cannot be read.
 double PeakRssMiB(pid_t pid);
+
+// "--flag value" pairs: runs flags[flag](value) for each; throws
+// runtime_error(usage) on an unknown flag or a missing value.
+using FlagSetters = std::map<std::string, std::function<void(const std::string&)>>;
+void ParseFlags(int argc, char** argv, const FlagSetters& flags, const std::string& usage);
 
 // Call first in main, before any thread starts: line-buffered stdout, SIGPIPE
 // ignored, SIGINT and SIGTERM blocked (TempDirRemovedOnStop's thread takes them).

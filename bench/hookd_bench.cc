@@ -277,7 +277,7 @@ void Latency(const Options& o, const fs::path& dir, Receiver& rx, double rate,
 
 Options ParseArgs(int argc, char** argv) {
   Options o;
-  std::map<std::string, std::function<void(const std::string&)>> flags = {
+  FlagSetters flags = {
       {"--hookd", [&](const std::string& v) { o.hookd = v; }},
       {"--json", [&](const std::string& v) { o.json_path = v; }},
       {"--synchronous", [&](const std::string& v) { o.synchronous = v; }},
@@ -285,14 +285,9 @@ Options ParseArgs(int argc, char** argv) {
       {"--backlog", [&](const std::string& v) { o.backlog = std::stoll(v); }},
       {"--latency-seconds", [&](const std::string& v) { o.latency_seconds = std::stod(v); }},
       {"--drain-limit", [&](const std::string& v) { o.drain_limit = std::stod(v); }}};
-  for (int i = 1; i < argc; i += 2) {
-    if (!flags.contains(argv[i]) || i + 1 == argc) {
-      throw std::runtime_error(
-          "usage: hookd_bench [--hookd PATH] [--json PATH] [--seconds 3] [--backlog 20000] "
-          "[--latency-seconds 5] [--drain-limit 20] [--synchronous full|normal]");
-    }
-    flags[argv[i]](argv[i + 1]);
-  }
+  ParseFlags(argc, argv, flags,
+             "usage: hookd_bench [--hookd PATH] [--json PATH] [--seconds 3] [--backlog 20000] "
+             "[--latency-seconds 5] [--drain-limit 20] [--synchronous full|normal]");
   return o;
 }
 
